@@ -1,0 +1,128 @@
+//! `KafkaConnector`: one connector instance, bound to a `KafkaConnect` cluster by label.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A Kafka Connect connector. Bind it to a cluster with the label
+/// `tributary.dev/cluster: <KafkaConnect name>`.
+#[derive(CustomResource, Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[kube(
+    group = "tributary.dev",
+    version = "v1alpha1",
+    kind = "KafkaConnector",
+    namespaced,
+    status = "KafkaConnectorStatus",
+    shortname = "kctr",
+    category = "tributary",
+    printcolumn = r#"{"name":"Class","type":"string","jsonPath":".spec.class"}"#,
+    printcolumn = r#"{"name":"State","type":"string","jsonPath":".status.connectorStatus.connector.state"}"#,
+    printcolumn = r#"{"name":"Tasks","type":"string","description":"running/max","jsonPath":".status.tasksReady"}"#,
+    printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
+)]
+#[serde(rename_all = "camelCase")]
+pub struct KafkaConnectorSpec {
+    /// The connector class (`connector.class`), a Java class name or its short form.
+    pub class: String,
+
+    /// Maximum number of tasks (`tasks.max`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub tasks_max: Option<i32>,
+
+    /// The connector configuration, in Connect's keys. Values may hold config-provider
+    /// placeholders such as `${secrets:ns/name:key}`; they are resolved at the worker.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub config: BTreeMap<String, String>,
+
+    /// Desired state: `running`, `paused` or `stopped`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<ConnectorState>,
+
+    /// Restart failed connectors and tasks automatically, with back-off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_restart: Option<bool>,
+}
+
+/// Desired lifecycle state of a connector.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectorState {
+    #[default]
+    Running,
+    Paused,
+    Stopped,
+}
+
+/// Observed state of a connector, with Connect's status shape in `connectorStatus`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct KafkaConnectorStatus {
+    /// Standard conditions (`Ready`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+
+    /// The `metadata.generation` this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+
+    /// The connector and task states as `GET /connectors/{name}/status` returns them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connector_status: Option<ConnectorStatusInfo>,
+
+    /// Running tasks over `tasksMax`, for `kubectl get` (`1/1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tasks_ready: Option<String>,
+
+    /// Worker that runs the connector instance, and the worker of each task id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connector_worker: Option<String>,
+
+    /// Task id to worker id, as assigned by the controller.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub task_assignment: BTreeMap<String, String>,
+
+    /// Topics the connector has used (`GET /connectors/{name}/topics`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<String>,
+}
+
+/// Connect's `ConnectorStateInfo`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+pub struct ConnectorStatusInfo {
+    pub name: String,
+    pub connector: StateInfo,
+    #[serde(default)]
+    pub tasks: Vec<TaskStateInfo>,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub connector_type: Option<String>,
+}
+
+/// State of a connector instance (`RUNNING`, `PAUSED`, `STOPPED`, `FAILED`, `UNASSIGNED`, `RESTARTING`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+pub struct StateInfo {
+    pub state: String,
+    pub worker_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+/// State of one task.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+pub struct TaskStateInfo {
+    pub id: i32,
+    pub state: String,
+    pub worker_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+/// Connect's `ConnectorTaskId`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
+pub struct TaskInfo {
+    pub connector: String,
+    pub task: i32,
+}

@@ -1,0 +1,59 @@
+//! The command line: `main` parses [`Cli`] and [`run`] dispatches to one file per subcommand.
+
+mod crd;
+mod not_yet;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Apache Kafka Connect, rebuilt in Rust, with a Kubernetes operator.
+#[derive(Debug, Parser)]
+#[command(name = "tributary", version, about)]
+pub struct Cli {
+    /// Log one JSON object per line instead of human-readable text.
+    #[arg(long, global = true, env = "TRIBUTARY_LOG_JSON")]
+    pub log_json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The five faces of the binary.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run connectors in one process, as Apache's `connect-standalone`.
+    Standalone {
+        /// The worker properties file (`connect-standalone.properties`).
+        worker_properties: std::path::PathBuf,
+        /// Connector configs: `.properties`, or JSON (`{"name":..,"config":{..}}` or a bare config).
+        connector_configs: Vec<std::path::PathBuf>,
+    },
+    /// Reconcile `KafkaConnect` and `KafkaConnector` resources (the Kubernetes controller).
+    Operator,
+    /// Run the connectors and tasks assigned to this pod.
+    Worker,
+    /// Serve the Connect REST API backed by `KafkaConnector` resources.
+    Rest,
+    /// Print the CustomResourceDefinitions as YAML.
+    Crd,
+}
+
+/// Runs the chosen subcommand and maps its outcome to an exit code.
+pub async fn run(cli: Cli) -> ExitCode {
+    crate::telemetry::init("info", cli.log_json);
+    let outcome = match cli.command {
+        Command::Crd => crd::run(),
+        Command::Standalone { .. } => not_yet::run("standalone"),
+        Command::Operator => not_yet::run("operator"),
+        Command::Worker => not_yet::run("worker"),
+        Command::Rest => not_yet::run("rest"),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

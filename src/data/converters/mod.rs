@@ -1,0 +1,1 @@
+//! Converters: Connect data to Kafka bytes and back (`key.converter`, `value.converter`).

@@ -1,0 +1,14 @@
+//! Tributary: Apache Kafka Connect rebuilt in Rust, with a Kubernetes operator.
+//!
+//! The folders follow responsibilities: `data` (the Connect data model and converters),
+//! `runtime` (worker, task loops, offsets, config), `connectors`, `transforms`, `rest`
+//! (one router over the `Herder` trait), `api` (custom resources), `controller`, `worker`
+//! and `cli`.
+
+pub mod api;
+pub mod cli;
+pub mod data;
+pub mod error;
+pub mod telemetry;
+
+pub use error::{Error, Result};
