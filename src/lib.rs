@@ -7,8 +7,10 @@
 
 pub mod api;
 pub mod cli;
+pub mod connectors;
 pub mod data;
 pub mod error;
+pub mod runtime;
 pub mod telemetry;
 
 pub use error::{Error, Result};

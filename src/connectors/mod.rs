@@ -1,0 +1,1 @@
+//! Connector and task traits, the class-name registry, and the built-in connectors.

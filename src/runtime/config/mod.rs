@@ -1,0 +1,1 @@
+//! Properties files and config definitions (worker and connector configs).

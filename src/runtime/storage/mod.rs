@@ -1,0 +1,1 @@
+//! Offset, config and status stores.
