@@ -1,0 +1,77 @@
+//! Shared helpers for the integration tests. Tests that need the lab fail loudly, with the
+//! command that starts it, when it is missing: they never skip.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The message every lab-dependent test fails with when the lab is not there.
+pub const LAB_HINT: &str =
+    "the lab is not up: run `tests/lab/lab up && eval \"$(tests/lab/lab env)\"` (or `tests/run`, which does both)";
+
+/// Reads a variable that `tests/lab/lab env` exports, or fails the test with [`LAB_HINT`].
+pub fn lab_var(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => value,
+        _ => panic!("{name} is not set; {LAB_HINT}"),
+    }
+}
+
+/// `host:port` of the lab's Kafka broker.
+pub fn bootstrap_servers() -> String {
+    lab_var("KAFKA_BOOTSTRAP_SERVERS")
+}
+
+/// The folder with the Apache Kafka (broker, Connect) jars of the lab.
+pub fn kafka_libs() -> PathBuf {
+    let dir = PathBuf::from(lab_var("TRIBUTARY_LAB_KAFKA_LIBS"));
+    assert!(dir.is_dir(), "{} is not a directory; {LAB_HINT}", dir.display());
+    dir
+}
+
+/// The `java` of the lab (Java 17+).
+pub fn java() -> PathBuf {
+    PathBuf::from(lab_var("TRIBUTARY_LAB_JAVA"))
+}
+
+/// Compiles `tests/java/<name>.java` against the lab's Kafka jars (once per test binary
+/// run, into `target/java-tests`) and returns the classpath to run it with.
+pub fn compile_java(name: &str) -> String {
+    let libs = kafka_libs();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/java")
+        .join(format!("{name}.java"));
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/java-tests").join(name);
+    std::fs::create_dir_all(&out).unwrap();
+    let classpath = format!("{}/*", libs.display());
+    let javac = java().with_file_name("javac");
+    let status = Command::new(&javac)
+        .args(["-nowarn", "-encoding", "UTF-8", "-cp", &classpath, "-d"])
+        .arg(&out)
+        .arg(&source)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", javac.display()));
+    assert!(status.success(), "javac failed for {}", source.display());
+    format!("{}:{}", out.display(), classpath)
+}
+
+/// Runs a Java main class on `classpath` with `args`, feeding `stdin`; panics on failure.
+pub fn run_java(classpath: &str, main_class: &str, args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(java())
+        .args(["-cp", classpath, main_class])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start java");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "java {main_class} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
