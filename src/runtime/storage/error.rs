@@ -1,0 +1,89 @@
+//! The error type of the offset stores, their reader and their writer.
+
+use std::path::PathBuf;
+
+use super::java_serialization::JavaSerializationError;
+
+/// What can go wrong while reading, writing or encoding source offsets.
+#[derive(Debug, thiserror::Error)]
+pub enum OffsetStoreError {
+    /// The offsets file exists but could not be read.
+    #[error("cannot read offsets file {path}: {source}")]
+    ReadFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The offsets file (or its temporary sibling) could not be written or renamed.
+    #[error("cannot write offsets file {path}: {source}")]
+    WriteFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The offsets file is not a serialized `java.util.HashMap<byte[], byte[]>`.
+    #[error("offsets file {path} is corrupt: {source}")]
+    CorruptFile {
+        path: PathBuf,
+        #[source]
+        source: JavaSerializationError,
+    },
+
+    /// The offsets could not be serialized for the file (a value beyond Java's array sizes).
+    #[error("cannot serialize offsets for file {path}: {source}")]
+    SerializeFile {
+        path: PathBuf,
+        #[source]
+        source: JavaSerializationError,
+    },
+
+    /// `get` or `set` was called on a store that was not started, or was stopped.
+    #[error("the offset backing store is not started")]
+    NotStarted,
+
+    /// A partition or offset map breaks Connect's rules (Apache's `DataException` messages).
+    #[error("{0}")]
+    InvalidFormat(String),
+
+    /// Stored key bytes are not a `["<connector>", {partition}]` JSON array.
+    #[error("invalid offset key {key}: {reason}")]
+    InvalidKey { key: String, reason: String },
+
+    /// Stored value bytes are not a JSON object or null.
+    #[error("invalid offset value {value}: {reason}")]
+    InvalidValue { value: String, reason: String },
+
+    /// `begin_flush` while the previous flush has not completed or been cancelled.
+    #[error("OffsetStorageWriter is already flushing")]
+    AlreadyFlushing,
+
+    /// `do_flush` without a successful `begin_flush` before it.
+    #[error("OffsetStorageWriter has no flush in progress")]
+    NoFlushInProgress,
+
+    /// A blocking file task panicked or was cancelled.
+    #[error("offset storage background task failed: {0}")]
+    Background(#[from] tokio::task::JoinError),
+}
+
+impl OffsetStoreError {
+    /// A short, stable label for metrics, like [`crate::Error::metric_label`].
+    pub fn metric_label(&self) -> &'static str {
+        match self {
+            OffsetStoreError::ReadFile { .. } | OffsetStoreError::WriteFile { .. } => "io",
+            OffsetStoreError::CorruptFile { .. } | OffsetStoreError::SerializeFile { .. } => {
+                "offsets_file"
+            }
+            OffsetStoreError::NotStarted => "not_started",
+            OffsetStoreError::InvalidFormat(_)
+            | OffsetStoreError::InvalidKey { .. }
+            | OffsetStoreError::InvalidValue { .. } => "offset_format",
+            OffsetStoreError::AlreadyFlushing | OffsetStoreError::NoFlushInProgress => {
+                "flush_state"
+            }
+            OffsetStoreError::Background(_) => "background",
+        }
+    }
+}

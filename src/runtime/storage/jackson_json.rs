@@ -1,0 +1,201 @@
+//! Compact JSON text as Jackson's `ObjectMapper` (behind Apache's `JsonConverter`) writes
+//! it, for the schemaless maps and lists that make up offset keys and values.
+//!
+//! serde_json's compact output is the same except in two places, handled here:
+//! - floating-point numbers: Jackson prints Java's `Double.toString` (`1.0E10`, `1.0E-5`,
+//!   `100.0`), serde_json prints `10000000000.0` and `1e-5`;
+//! - control characters without a short escape: Jackson writes `\u001F`, serde_json `\u001f`.
+//!
+//! Key bytes must match exactly (the store looks offsets up by key bytes), so this writer
+//! is used for keys and values alike. Known residue: for subnormal doubles Java may print
+//! one more digit than the shortest form printed here (`4.9E-324` against `5.0E-324`), and
+//! JDKs before 19 print some doubles with a superfluous digit (`0.0020`): both only matter
+//! for a float inside a partition map, which no known connector uses.
+
+use serde_json::{Map, Value};
+
+/// Appends `value` as compact JSON in Jackson's style.
+pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(number) => {
+            if let Some(i) = number.as_i64() {
+                out.extend_from_slice(i.to_string().as_bytes());
+            } else if let Some(u) = number.as_u64() {
+                out.extend_from_slice(u.to_string().as_bytes());
+            } else if let Some(f) = number.as_f64() {
+                out.extend_from_slice(java_double_to_string(f).as_bytes());
+            }
+        }
+        Value::String(text) => write_string(out, text),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => write_object(out, map),
+    }
+}
+
+/// Appends `map` as a compact JSON object, entries in the map's order.
+pub(crate) fn write_object(out: &mut Vec<u8>, map: &Map<String, Value>) {
+    out.push(b'{');
+    for (i, (key, value)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_string(out, key);
+        out.push(b':');
+        write_value(out, value);
+    }
+    out.push(b'}');
+}
+
+/// A JSON string with Jackson's default escaping: `"` and `\`, the five short control
+/// escapes, other control characters as upper-case `\u00XX`; everything else (including
+/// `/`, DEL and non-ASCII) raw in UTF-8.
+fn write_string(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let escape: Option<&[u8]> = match byte {
+            b'"' => Some(b"\\\""),
+            b'\\' => Some(b"\\\\"),
+            b'\n' => Some(b"\\n"),
+            b'\r' => Some(b"\\r"),
+            b'\t' => Some(b"\\t"),
+            0x08 => Some(b"\\b"),
+            0x0C => Some(b"\\f"),
+            0x00..=0x1F => None,
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        match escape {
+            Some(short) => out.extend_from_slice(short),
+            None => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xF)],
+            ]),
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Java's `Double.toString` (JDK 19+) for finite values: the shortest digits that read back
+/// as `value`, in plain notation for magnitudes in [10^-3, 10^7) and as `d.dddE<n>` otherwise,
+/// always with at least one digit after the point.
+pub(crate) fn java_double_to_string(value: f64) -> String {
+    if value == 0.0 {
+        return if value.is_sign_negative() {
+            "-0.0"
+        } else {
+            "0.0"
+        }
+        .to_owned();
+    }
+    if !value.is_finite() {
+        // Not reachable from serde_json values; Java's spelling, for completeness.
+        return if value.is_nan() {
+            "NaN"
+        } else if value > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        }
+        .to_owned();
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits as `d.ddde<exp>`.
+    let scientific = format!("{:e}", value.abs());
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .unwrap_or((scientific.as_str(), "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let sign = if value < 0.0 { "-" } else { "" };
+
+    if (-3..7).contains(&exponent) {
+        if exponent >= 0 {
+            let int_len = exponent as usize + 1;
+            let padded = format!("{digits:0<int_len$}");
+            let (int_part, fraction) = padded.split_at(int_len);
+            let fraction = if fraction.is_empty() { "0" } else { fraction };
+            format!("{sign}{int_part}.{fraction}")
+        } else {
+            let zeros = "0".repeat((-exponent - 1) as usize);
+            format!("{sign}0.{zeros}{digits}")
+        }
+    } else {
+        let (first, rest) = digits.split_at(1);
+        let rest = if rest.is_empty() { "0" } else { rest };
+        format!("{sign}{first}.{rest}E{exponent}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn text(value: &Value) -> String {
+        let mut out = Vec::new();
+        write_value(&mut out, value);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn doubles_print_like_java() {
+        let cases = [
+            (1.0, "1.0"),
+            (-2.5, "-2.5"),
+            (100.0, "100.0"),
+            (123.456, "123.456"),
+            (0.001, "0.001"),
+            (0.0001, "1.0E-4"),
+            (1.0e-5, "1.0E-5"),
+            (9_999_999.0, "9999999.0"),
+            (1.0e7, "1.0E7"),
+            (1.0e10, "1.0E10"),
+            (1.2345e21, "1.2345E21"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (f64::MAX, "1.7976931348623157E308"),
+            (-0.0, "-0.0"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(java_double_to_string(value), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn compact_output_matches_jackson() {
+        let value = json!(["local-file-source", {"filename": "/tmp/source.txt", "n": -3, "ok": true, "x": null}]);
+        assert_eq!(
+            text(&value),
+            r#"["local-file-source",{"filename":"/tmp/source.txt","n":-3,"ok":true,"x":null}]"#
+        );
+        assert_eq!(text(&json!({"f": 1.0e10})), r#"{"f":1.0E10}"#);
+    }
+
+    #[test]
+    fn strings_escape_like_jackson() {
+        let value = json!("q\"b\\s/\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}é€😀");
+        assert_eq!(
+            text(&value),
+            "\"q\\\"b\\\\s/\\n\\r\\t\\b\\f\\u0001\\u001F\u{7f}é€😀\""
+        );
+    }
+}
