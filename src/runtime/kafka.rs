@@ -1,0 +1,80 @@
+//! Kafka client configuration shared by the source (producer) and sink (consumer) loops.
+//!
+//! Users bring Java client settings (`producer.*`, `consumer.*` in the worker config,
+//! `producer.override.*` in connector configs). librdkafka understands most of them under
+//! the same names; the few that only make sense to the Java client are dropped here with
+//! a debug log instead of failing the client, and anything else librdkafka rejects fails
+//! with its own message naming the key.
+
+use std::collections::BTreeMap;
+
+use rdkafka::ClientConfig;
+
+/// Java client settings with no librdkafka counterpart (serializers are the converters'
+/// job here; memory and blocking limits work differently in librdkafka).
+const JAVA_ONLY: &[&str] = &[
+    "key.serializer",
+    "value.serializer",
+    "key.deserializer",
+    "value.deserializer",
+    "buffer.memory",
+    "max.block.ms",
+    "max.in.flight.requests.per.connection",
+    "delivery.timeout.ms",
+    "request.timeout.ms",
+    "metadata.max.age.ms",
+    "max.poll.records",
+    "max.poll.interval.ms",
+    "interceptor.classes",
+    "metric.reporters",
+    "partitioner.class",
+    "default.api.timeout.ms",
+    "auto.include.jmx.reporter",
+];
+
+/// Builds a client config from `bootstrap.servers` and raw passthrough settings; later
+/// maps override earlier ones.
+pub fn client_config<'a>(
+    bootstrap_servers: &str,
+    settings: impl IntoIterator<Item = &'a BTreeMap<String, String>>,
+) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", bootstrap_servers);
+    for map in settings {
+        for (key, value) in map {
+            if JAVA_ONLY.contains(&key.as_str()) {
+                tracing::debug!(key, "ignoring a Java-client-only setting");
+                continue;
+            }
+            config.set(key, value);
+        }
+    }
+    config
+}
+
+/// The producer settings Connect uses for source tasks, before user overrides: every
+/// record acknowledged by all in-sync replicas, in order, retried without limit.
+pub fn source_producer_defaults(client_id: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("client.id".into(), client_id.into()),
+        ("acks".into(), "all".into()),
+        // Idempotence keeps per-partition order with several requests in flight, which
+        // Apache gets by allowing only one.
+        ("enable.idempotence".into(), "true".into()),
+        ("message.timeout.ms".into(), "0".into()),
+        ("linger.ms".into(), "5".into()),
+    ])
+}
+
+/// The consumer settings Connect uses for sink tasks, before user overrides.
+pub fn sink_consumer_defaults(group_id: &str, client_id: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("group.id".into(), group_id.into()),
+        ("client.id".into(), client_id.into()),
+        ("enable.auto.commit".into(), "false".into()),
+        ("auto.offset.reset".into(), "earliest".into()),
+        // Connect sink consumers only read committed data from transactional producers
+        // when asked; Apache's default isolation is read_uncommitted.
+        ("isolation.level".into(), "read_uncommitted".into()),
+    ])
+}

@@ -1,0 +1,368 @@
+//! The sink pipeline of one task: consumer → converters → `put`, with consumer offsets
+//! committed only after the task flushed them (Apache's `WorkerSinkTask`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
+};
+use rdkafka::error::KafkaResult;
+use rdkafka::message::BorrowedMessage;
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::TargetState;
+use super::metrics::TaskMetrics;
+use super::pipeline::Converters;
+use super::status::{State, TaskStatusReporter};
+use crate::connectors::{
+    ConnectorError, RecordingSinkTaskContext, SinkOffsets, SinkTask, TopicPartition,
+};
+
+/// Apache's default `max.poll.records`: the largest batch given to one `put`.
+const MAX_BATCH: usize = 500;
+
+/// What the sink subscribes to: `topics` or `topics.regex`.
+#[derive(Clone, Debug)]
+pub enum Subscription {
+    Topics(Vec<String>),
+    Regex(String),
+}
+
+/// Assignment changes, reported by the consumer's rebalance callback.
+#[derive(Debug)]
+enum AssignmentChange {
+    Assigned(Vec<TopicPartition>),
+    Revoked(Vec<TopicPartition>),
+}
+
+struct RebalanceContext {
+    changes: mpsc::UnboundedSender<AssignmentChange>,
+}
+
+impl ClientContext for RebalanceContext {}
+
+impl ConsumerContext for RebalanceContext {
+    fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(list) = rebalance {
+            let _ = self
+                .changes
+                .send(AssignmentChange::Revoked(partitions(list)));
+        }
+    }
+
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Assign(list) = rebalance {
+            let _ = self
+                .changes
+                .send(AssignmentChange::Assigned(partitions(list)));
+        }
+    }
+}
+
+fn partitions(list: &TopicPartitionList) -> Vec<TopicPartition> {
+    list.elements()
+        .iter()
+        .map(|e| TopicPartition::new(e.topic(), e.partition()))
+        .collect()
+}
+
+/// Everything one sink task needs to run.
+pub struct SinkTaskRunner {
+    pub task: Box<dyn SinkTask>,
+    pub context: Arc<RecordingSinkTaskContext>,
+    pub converters: Converters,
+    pub consumer_config: rdkafka::ClientConfig,
+    pub subscription: Subscription,
+    pub offset_flush_interval: Duration,
+    pub status: TaskStatusReporter,
+    pub target: watch::Receiver<TargetState>,
+    pub shutdown: CancellationToken,
+    pub metrics: Arc<TaskMetrics>,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum TaskFailure {
+    #[error("{0}")]
+    Connector(#[from] ConnectorError),
+    #[error("Kafka consumer failed: {0}")]
+    Consumer(#[from] rdkafka::error::KafkaError),
+    #[error("{0}")]
+    Conversion(String),
+}
+
+impl SinkTaskRunner {
+    pub async fn run(mut self) {
+        let (changes_tx, changes_rx) = mpsc::unbounded_channel();
+        let consumer: StreamConsumer<RebalanceContext> =
+            match self.consumer_config.create_with_context(RebalanceContext {
+                changes: changes_tx,
+            }) {
+                Ok(c) => c,
+                Err(e) => return self.fail(TaskFailure::Consumer(e)).await,
+            };
+        let subscribed = match &self.subscription {
+            Subscription::Topics(topics) => {
+                let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+                consumer.subscribe(&topics)
+            }
+            // librdkafka treats a subscription starting with `^` as a regular expression.
+            Subscription::Regex(regex) => consumer.subscribe(&[&format!("^{regex}")]),
+        };
+        if let Err(e) = subscribed {
+            return self.fail(TaskFailure::Consumer(e)).await;
+        }
+        let mut state = LoopState {
+            consumed: SinkOffsets::new(),
+            committed: SinkOffsets::new(),
+            changes: changes_rx,
+        };
+        let outcome = self.run_loop(&consumer, &mut state).await;
+        match outcome {
+            Ok(()) => {
+                if let Err(e) = self.commit(&consumer, &mut state, CommitMode::Sync).await {
+                    tracing::warn!(task = %self.status.id, error = %e, "final offset commit failed");
+                }
+                let assigned: Vec<TopicPartition> = state.consumed.keys().cloned().collect();
+                let _ = self.task.close(&assigned).await;
+                if let Err(e) = self.task.stop().await {
+                    tracing::warn!(task = %self.status.id, error = %e, "task stop failed");
+                }
+                tracing::info!(task = %self.status.id, "sink task stopped");
+            }
+            Err(failure) => self.fail(failure).await,
+        }
+    }
+
+    async fn fail(mut self, failure: TaskFailure) {
+        let trace = match &failure {
+            TaskFailure::Connector(e) => e.trace(),
+            other => other.to_string(),
+        };
+        tracing::error!(task = %self.status.id, error = %trace, "sink task failed");
+        self.metrics.record_error();
+        self.status.report(State::Failed, Some(trace));
+        let _ = self.task.stop().await;
+    }
+
+    async fn run_loop(
+        &mut self,
+        consumer: &StreamConsumer<RebalanceContext>,
+        state: &mut LoopState,
+    ) -> Result<(), TaskFailure> {
+        let mut commit_timer = tokio::time::interval(self.offset_flush_interval);
+        commit_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        commit_timer.reset();
+        let mut messages = consumer.stream().ready_chunks(MAX_BATCH);
+        let mut reported = None;
+        loop {
+            let target = *self.target.borrow_and_update();
+            if reported != Some(target) {
+                self.apply_target(consumer, target)?;
+                self.status.report(target.task_state(), None);
+                reported = Some(target);
+            }
+            tokio::select! {
+                biased;
+                _ = self.shutdown.cancelled() => return Ok(()),
+                changed = self.target.changed() => {
+                    if changed.is_err() {
+                        return Ok(());
+                    }
+                }
+                Some(change) = state.changes.recv() => self.handle_assignment(consumer, state, change).await?,
+                _ = commit_timer.tick() => self.commit(consumer, state, CommitMode::Async).await?,
+                batch = messages.next() => {
+                    let Some(batch) = batch else { return Ok(()) };
+                    self.deliver(batch, state).await?;
+                    self.apply_requests(consumer, state).await?;
+                }
+            }
+        }
+    }
+
+    fn apply_target(
+        &self,
+        consumer: &StreamConsumer<RebalanceContext>,
+        target: TargetState,
+    ) -> Result<(), TaskFailure> {
+        let assignment = consumer.assignment()?;
+        if assignment.count() == 0 {
+            return Ok(());
+        }
+        match target {
+            TargetState::Started => consumer.resume(&assignment)?,
+            TargetState::Paused | TargetState::Stopped => consumer.pause(&assignment)?,
+        }
+        Ok(())
+    }
+
+    async fn handle_assignment(
+        &mut self,
+        consumer: &StreamConsumer<RebalanceContext>,
+        state: &mut LoopState,
+        change: AssignmentChange,
+    ) -> Result<(), TaskFailure> {
+        match change {
+            AssignmentChange::Assigned(partitions) => {
+                self.context.set_assignment(consumer_assignment(consumer));
+                self.task.open(&partitions).await?;
+                if *self.target.borrow() != TargetState::Started {
+                    self.apply_target(consumer, *self.target.borrow())?;
+                }
+            }
+            AssignmentChange::Revoked(partitions) => {
+                // The partitions are already gone from this consumer: what was consumed
+                // but not committed will be read again by their new owner (at least once).
+                self.task.close(&partitions).await?;
+                for tp in &partitions {
+                    state.consumed.remove(tp);
+                    state.committed.remove(tp);
+                }
+                self.context.set_assignment(consumer_assignment(consumer));
+            }
+        }
+        Ok(())
+    }
+
+    /// Converts a batch and hands it to the task, retrying retriable failures with the
+    /// same records (after the back-off the task asked for).
+    async fn deliver(
+        &mut self,
+        batch: Vec<KafkaResult<BorrowedMessage<'_>>>,
+        state: &mut LoopState,
+    ) -> Result<(), TaskFailure> {
+        let mut records = Vec::with_capacity(batch.len());
+        let mut positions = Vec::with_capacity(batch.len());
+        for message in batch {
+            let message = message?;
+            positions.push((
+                TopicPartition::new(
+                    rdkafka::Message::topic(&message),
+                    rdkafka::Message::partition(&message),
+                ),
+                rdkafka::Message::offset(&message),
+            ));
+            records.push(
+                self.converters
+                    .sink_record(&message)
+                    .map_err(TaskFailure::Conversion)?,
+            );
+        }
+        let count = records.len();
+        loop {
+            match self.task.put(records.clone()).await {
+                Ok(()) => break,
+                Err(e) if e.is_retriable() => {
+                    let backoff = self
+                        .context
+                        .take_requests()
+                        .timeout
+                        .unwrap_or(Duration::from_millis(100));
+                    tracing::warn!(task = %self.status.id, error = %e, "retriable put error; retrying");
+                    tokio::select! {
+                        _ = self.shutdown.cancelled() => return Ok(()),
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        for (tp, offset) in positions {
+            state.consumed.insert(tp, offset + 1);
+        }
+        self.metrics.record_written(count);
+        Ok(())
+    }
+
+    /// Applies what the task asked for through its context since the last `put`.
+    async fn apply_requests(
+        &mut self,
+        consumer: &StreamConsumer<RebalanceContext>,
+        state: &mut LoopState,
+    ) -> Result<(), TaskFailure> {
+        let requests = self.context.take_requests();
+        for (tp, offset) in &requests.reset_offsets {
+            consumer.seek(
+                &tp.topic,
+                tp.partition,
+                Offset::Offset(*offset),
+                Duration::from_secs(10),
+            )?;
+            state.consumed.insert(tp.clone(), *offset);
+        }
+        if !requests.paused.is_empty() {
+            consumer.pause(&tpl(requests.paused.iter().map(|tp| (tp, None))))?;
+        }
+        if !requests.resumed.is_empty() {
+            consumer.resume(&tpl(requests.resumed.iter().map(|tp| (tp, None))))?;
+        }
+        if requests.commit_requested {
+            self.commit(consumer, state, CommitMode::Async).await?;
+        }
+        Ok(())
+    }
+
+    /// `pre_commit` (flush by default), then commits what the task declared safe.
+    async fn commit(
+        &mut self,
+        consumer: &StreamConsumer<RebalanceContext>,
+        state: &mut LoopState,
+        mode: CommitMode,
+    ) -> Result<(), TaskFailure> {
+        let pending: SinkOffsets = state
+            .consumed
+            .iter()
+            .filter(|(tp, offset)| state.committed.get(*tp) != Some(*offset))
+            .map(|(tp, offset)| (tp.clone(), *offset))
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let safe = self.task.pre_commit(&state.consumed).await?;
+        let safe: SinkOffsets = safe
+            .into_iter()
+            .filter(|(tp, offset)| state.committed.get(tp) != Some(offset))
+            .collect();
+        if safe.is_empty() {
+            return Ok(());
+        }
+        let list = tpl(safe.iter().map(|(tp, offset)| (tp, Some(*offset))));
+        match consumer.commit(&list, mode) {
+            Ok(()) => state.committed.extend(safe),
+            // A commit can fail during a rebalance; the next one carries the same offsets.
+            Err(e) => tracing::warn!(task = %self.status.id, error = %e, "offset commit failed"),
+        }
+        Ok(())
+    }
+}
+
+struct LoopState {
+    /// Next offset to consume per partition, for records already given to `put`.
+    consumed: SinkOffsets,
+    /// What was last committed per partition.
+    committed: SinkOffsets,
+    changes: mpsc::UnboundedReceiver<AssignmentChange>,
+}
+
+fn consumer_assignment(consumer: &StreamConsumer<RebalanceContext>) -> Vec<TopicPartition> {
+    consumer
+        .assignment()
+        .map(|list| partitions(&list))
+        .unwrap_or_default()
+}
+
+fn tpl<'a>(entries: impl Iterator<Item = (&'a TopicPartition, Option<i64>)>) -> TopicPartitionList {
+    let mut list = TopicPartitionList::new();
+    for (tp, offset) in entries {
+        let mut entry = list.add_partition(&tp.topic, tp.partition);
+        if let Some(offset) = offset {
+            // Offsets here are always valid positions; setting one cannot fail.
+            let _ = entry.set_offset(Offset::Offset(offset));
+        }
+    }
+    list
+}

@@ -1,0 +1,124 @@
+//! Which source offsets may be committed: only those whose record, and every record the
+//! task produced before it, the broker has acknowledged (Apache's `SubmittedRecords`).
+//!
+//! Records are tracked in submission order. An acknowledgement only marks its record;
+//! the committable offsets advance over the acknowledged prefix. Tracking one global
+//! order (rather than one per source partition, as Apache does) is slightly stricter:
+//! a slow partition can hold back another partition's offset, never the reverse of what
+//! was acknowledged, so no offset is ever committed ahead of its data.
+
+use std::collections::VecDeque;
+
+use serde_json::{Map, Value};
+
+/// A source partition or offset map, as connectors give them.
+pub type JsonMap = Map<String, Value>;
+
+#[derive(Debug)]
+struct Submitted {
+    acked: bool,
+    partition: JsonMap,
+    offset: JsonMap,
+}
+
+/// Submission-ordered record tracker. Sequence numbers are handed out by [`submit`] and
+/// passed back to [`ack`] by the producer's delivery callback.
+///
+/// [`submit`]: SubmittedRecords::submit
+/// [`ack`]: SubmittedRecords::ack
+#[derive(Debug, Default)]
+pub struct SubmittedRecords {
+    /// Sequence number of the front of `records`.
+    first_seq: u64,
+    records: VecDeque<Submitted>,
+    /// Offsets of the acknowledged prefix not yet taken by [`take_committable`].
+    ///
+    /// [`take_committable`]: SubmittedRecords::take_committable
+    committable: Vec<(JsonMap, JsonMap)>,
+}
+
+impl SubmittedRecords {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a record about to be sent; returns its sequence number.
+    pub fn submit(&mut self, partition: JsonMap, offset: JsonMap) -> u64 {
+        let seq = self.first_seq + self.records.len() as u64;
+        self.records.push_back(Submitted {
+            acked: false,
+            partition,
+            offset,
+        });
+        seq
+    }
+
+    /// Marks a record acknowledged and advances over the acknowledged prefix.
+    /// Unknown or repeated sequence numbers are ignored.
+    pub fn ack(&mut self, seq: u64) {
+        let Some(index) = seq.checked_sub(self.first_seq) else {
+            return;
+        };
+        if let Some(record) = self.records.get_mut(index as usize) {
+            record.acked = true;
+        }
+        while self.records.front().is_some_and(|r| r.acked) {
+            let record = self.records.pop_front().expect("front exists");
+            self.first_seq += 1;
+            // Connectors without offsets (stdin) give empty maps: nothing to store.
+            if !record.partition.is_empty() {
+                self.committable.push((record.partition, record.offset));
+            }
+        }
+    }
+
+    /// Records sent but not yet acknowledged (or acknowledged behind an unacknowledged one).
+    pub fn in_flight(&self) -> usize {
+        self.records.len()
+    }
+
+    /// The offsets that became committable since the last call, in order (later entries
+    /// for the same partition supersede earlier ones).
+    pub fn take_committable(&mut self) -> Vec<(JsonMap, JsonMap)> {
+        std::mem::take(&mut self.committable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: serde_json::Value) -> JsonMap {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn offsets_advance_only_over_the_acknowledged_prefix() {
+        let mut s = SubmittedRecords::new();
+        let p = map(json!({"filename": "a"}));
+        let a = s.submit(p.clone(), map(json!({"position": 10})));
+        let b = s.submit(p.clone(), map(json!({"position": 20})));
+        let c = s.submit(p.clone(), map(json!({"position": 30})));
+        s.ack(b);
+        assert!(s.take_committable().is_empty(), "b is acked but a is not");
+        s.ack(a);
+        let got = s.take_committable();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].1, map(json!({"position": 20})));
+        assert_eq!(s.in_flight(), 1);
+        s.ack(c);
+        s.ack(c);
+        assert_eq!(s.take_committable()[0].1, map(json!({"position": 30})));
+        assert_eq!(s.in_flight(), 0);
+    }
+
+    #[test]
+    fn records_without_a_partition_are_tracked_but_never_committed() {
+        let mut s = SubmittedRecords::new();
+        let seq = s.submit(JsonMap::new(), JsonMap::new());
+        s.ack(seq);
+        assert!(s.take_committable().is_empty());
+        assert_eq!(s.in_flight(), 0);
+    }
+}

@@ -1,0 +1,505 @@
+//! The worker: a container of connector instances and tasks (Apache's `Worker`). It
+//! starts them with their converters and Kafka clients, changes their target state,
+//! and stops them; the herder (standalone) or the Kubernetes worker decides what runs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::TargetState;
+use super::kafka::{client_config, sink_consumer_defaults, source_producer_defaults};
+use super::metrics::TaskMetrics;
+use super::pipeline::Converters;
+use super::sink_task::{SinkTaskRunner, Subscription};
+use super::source_task::SourceTaskRunner;
+use super::status::{State, Status, StatusStore, TaskId, TaskStatusReporter};
+use super::storage::{OffsetBackingStore, OffsetStorageReader, OffsetStorageWriter};
+use crate::connectors::{
+    self, ConfigMap, Connector, ConnectorError, ConnectorKind, OffsetReader,
+    RecordingSinkTaskContext, Registry, SourceTaskContext,
+};
+use crate::data::converters::{self, Converter};
+
+/// A converter class and its own settings (prefix already stripped).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConverterSpec {
+    pub class: String,
+    pub config: BTreeMap<String, String>,
+}
+
+/// What the worker needs from its configuration (standalone properties or the
+/// `KafkaConnect` spec).
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    pub worker_id: String,
+    pub bootstrap_servers: String,
+    pub key_converter: ConverterSpec,
+    pub value_converter: ConverterSpec,
+    /// Raw `producer.*` settings (prefix stripped), passed to librdkafka.
+    pub producer: BTreeMap<String, String>,
+    /// Raw `consumer.*` settings (prefix stripped), passed to librdkafka.
+    pub consumer: BTreeMap<String, String>,
+    pub offset_flush_interval: Duration,
+    pub offset_flush_timeout: Duration,
+    pub task_shutdown_timeout: Duration,
+}
+
+/// Why the worker could not start something.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error(transparent)]
+    Connector(#[from] ConnectorError),
+    #[error("{0}")]
+    Config(String),
+    #[error("Connector {0} not found")]
+    UnknownConnector(String),
+    #[error(transparent)]
+    Plugin(#[from] connectors::RegistryError),
+}
+
+struct RunningConnector {
+    connector: Box<dyn Connector>,
+    kind: ConnectorKind,
+    target: TargetState,
+}
+
+struct RunningTask {
+    shutdown: CancellationToken,
+    target: watch::Sender<TargetState>,
+    handle: JoinHandle<()>,
+    metrics: Arc<TaskMetrics>,
+}
+
+/// Runs connector instances and tasks on this process.
+pub struct Worker {
+    settings: WorkerSettings,
+    plugins: Arc<Registry>,
+    offsets: Arc<dyn OffsetBackingStore>,
+    status: StatusStore,
+    connectors: Mutex<HashMap<String, RunningConnector>>,
+    tasks: Mutex<HashMap<TaskId, RunningTask>>,
+}
+
+impl Worker {
+    pub fn new(
+        settings: WorkerSettings,
+        plugins: Arc<Registry>,
+        offsets: Arc<dyn OffsetBackingStore>,
+        status: StatusStore,
+    ) -> Self {
+        Worker {
+            settings,
+            plugins,
+            offsets,
+            status,
+            connectors: Mutex::default(),
+            tasks: Mutex::default(),
+        }
+    }
+
+    pub fn worker_id(&self) -> &str {
+        &self.settings.worker_id
+    }
+
+    pub fn status(&self) -> &StatusStore {
+        &self.status
+    }
+
+    pub fn offsets(&self) -> &Arc<dyn OffsetBackingStore> {
+        &self.offsets
+    }
+
+    pub fn plugins(&self) -> &Arc<Registry> {
+        &self.plugins
+    }
+
+    /// Starts a connector instance and returns its task configs (none when stopped).
+    /// A failure is reported as the connector's FAILED state and returned.
+    pub async fn start_connector(
+        &self,
+        name: &str,
+        config: &ConfigMap,
+        target: TargetState,
+    ) -> Result<Vec<ConfigMap>, WorkerError> {
+        let result = self.try_start_connector(name, config, target).await;
+        match &result {
+            Ok(_) => self.report_connector(name, target.task_state(), None),
+            Err(e) => {
+                let trace = match e {
+                    WorkerError::Connector(c) => c.trace(),
+                    other => other.to_string(),
+                };
+                tracing::error!(connector = name, error = %trace, "connector failed to start");
+                self.report_connector(name, State::Failed, Some(trace));
+            }
+        }
+        result
+    }
+
+    async fn try_start_connector(
+        &self,
+        name: &str,
+        config: &ConfigMap,
+        target: TargetState,
+    ) -> Result<Vec<ConfigMap>, WorkerError> {
+        let class = required(config, "connector.class")?;
+        let mut connector = self.plugins.create_connector(class)?;
+        let kind = connector.kind();
+        let max_tasks = tasks_max(config)?;
+        let task_configs = if target == TargetState::Stopped {
+            Vec::new()
+        } else {
+            connector.start(config).await?;
+            connector.task_configs(max_tasks)?
+        };
+        tracing::info!(connector = name, %kind, tasks = task_configs.len(), "connector started");
+        self.connectors.lock().await.insert(
+            name.to_owned(),
+            RunningConnector {
+                connector,
+                kind,
+                target,
+            },
+        );
+        Ok(task_configs)
+    }
+
+    /// Starts one task of a started connector.
+    pub async fn start_task(
+        &self,
+        id: TaskId,
+        connector_config: &ConfigMap,
+        task_config: &ConfigMap,
+        target: TargetState,
+    ) -> Result<(), WorkerError> {
+        let kind = self
+            .connectors
+            .lock()
+            .await
+            .get(&id.connector)
+            .map(|c| c.kind)
+            .ok_or_else(|| WorkerError::UnknownConnector(id.connector.clone()))?;
+        let reporter = TaskStatusReporter {
+            id: id.clone(),
+            worker_id: self.settings.worker_id.clone(),
+            store: self.status.clone(),
+        };
+        match self
+            .spawn_task(
+                kind,
+                &id,
+                connector_config,
+                task_config,
+                target,
+                reporter.clone(),
+            )
+            .await
+        {
+            Ok(running) => {
+                self.tasks.lock().await.insert(id, running);
+                Ok(())
+            }
+            Err(e) => {
+                let trace = match &e {
+                    WorkerError::Connector(c) => c.trace(),
+                    other => other.to_string(),
+                };
+                tracing::error!(task = %id, error = %trace, "task failed to start");
+                reporter.report(State::Failed, Some(trace));
+                Err(e)
+            }
+        }
+    }
+
+    async fn spawn_task(
+        &self,
+        kind: ConnectorKind,
+        id: &TaskId,
+        connector_config: &ConfigMap,
+        task_config: &ConfigMap,
+        target: TargetState,
+        reporter: TaskStatusReporter,
+    ) -> Result<RunningTask, WorkerError> {
+        let class = required(connector_config, "connector.class")?;
+        let converters = Converters {
+            key: self.converter(connector_config, "key.converter", true)?,
+            value: self.converter(connector_config, "value.converter", false)?,
+        };
+        let shutdown = CancellationToken::new();
+        let (target_tx, target_rx) = watch::channel(target);
+        let metrics = Arc::new(TaskMetrics::default());
+        let handle = match kind {
+            ConnectorKind::Source => {
+                let mut task = self.plugins.create_source_task(class)?;
+                let reader: Arc<dyn OffsetReader> = Arc::new(ConnectorOffsets(
+                    OffsetStorageReader::new(self.offsets.clone(), id.connector.clone()),
+                ));
+                task.start(task_config, SourceTaskContext::new(reader))
+                    .await?;
+                let producer_config = client_config(
+                    &self.settings.bootstrap_servers,
+                    [
+                        &source_producer_defaults(&format!("connector-producer-{id}")),
+                        &self.settings.producer,
+                        &prefixed(connector_config, "producer.override."),
+                    ],
+                );
+                let runner = SourceTaskRunner {
+                    task,
+                    converters,
+                    producer_config,
+                    offsets: OffsetStorageWriter::new(self.offsets.clone(), id.connector.clone()),
+                    offset_flush_interval: self.settings.offset_flush_interval,
+                    offset_flush_timeout: self.settings.offset_flush_timeout,
+                    status: reporter,
+                    target: target_rx,
+                    shutdown: shutdown.clone(),
+                    metrics: metrics.clone(),
+                };
+                tokio::spawn(runner.run())
+            }
+            ConnectorKind::Sink => {
+                let subscription = subscription(connector_config)?;
+                let mut task = self.plugins.create_sink_task(class)?;
+                let context = Arc::new(RecordingSinkTaskContext::new());
+                task.start(task_config, context.clone()).await?;
+                let consumer_config = client_config(
+                    &self.settings.bootstrap_servers,
+                    [
+                        &sink_consumer_defaults(
+                            &format!("connect-{}", id.connector),
+                            &format!("connector-consumer-{id}"),
+                        ),
+                        &self.settings.consumer,
+                        &prefixed(connector_config, "consumer.override."),
+                    ],
+                );
+                let runner = SinkTaskRunner {
+                    task,
+                    context,
+                    converters,
+                    consumer_config,
+                    subscription,
+                    offset_flush_interval: self.settings.offset_flush_interval,
+                    status: reporter,
+                    target: target_rx,
+                    shutdown: shutdown.clone(),
+                    metrics: metrics.clone(),
+                };
+                tokio::spawn(runner.run())
+            }
+        };
+        tracing::info!(task = %id, %kind, "task started");
+        Ok(RunningTask {
+            shutdown,
+            target: target_tx,
+            handle,
+            metrics,
+        })
+    }
+
+    /// The connector's converter when it overrides the worker's, else the worker's.
+    fn converter(
+        &self,
+        connector_config: &ConfigMap,
+        key: &str,
+        is_key: bool,
+    ) -> Result<Box<dyn Converter>, WorkerError> {
+        let worker_default = if is_key {
+            &self.settings.key_converter
+        } else {
+            &self.settings.value_converter
+        };
+        let spec = match connector_config.get(key) {
+            Some(class) => ConverterSpec {
+                class: class.clone(),
+                config: prefixed(connector_config, &format!("{key}.")),
+            },
+            None => worker_default.clone(),
+        };
+        converters::converter_for(&spec.class, &spec.config, is_key).map_err(|e| {
+            WorkerError::Config(format!(
+                "Invalid value {} for configuration {key}: {e}",
+                spec.class
+            ))
+        })
+    }
+
+    /// Pauses, resumes or stops a connector's running tasks.
+    pub async fn set_target_state(&self, connector: &str, target: TargetState) {
+        if let Some(running) = self.connectors.lock().await.get_mut(connector) {
+            running.target = target;
+        }
+        self.report_connector(connector, target.task_state(), None);
+        for (id, task) in self.tasks.lock().await.iter() {
+            if id.connector == connector {
+                let _ = task.target.send(target);
+            }
+        }
+    }
+
+    /// Stops the given tasks, waiting up to `task.shutdown.graceful.timeout.ms` for each
+    /// to flush; a task that does not stop in time is aborted.
+    pub async fn stop_tasks(&self, ids: &[TaskId]) {
+        let stopping: Vec<(TaskId, RunningTask)> = {
+            let mut tasks = self.tasks.lock().await;
+            ids.iter()
+                .filter_map(|id| tasks.remove(id).map(|t| (id.clone(), t)))
+                .collect()
+        };
+        for (_, task) in &stopping {
+            task.shutdown.cancel();
+        }
+        for (id, task) in stopping {
+            let abort = task.handle.abort_handle();
+            if tokio::time::timeout(self.settings.task_shutdown_timeout, task.handle)
+                .await
+                .is_err()
+            {
+                tracing::error!(task = %id, "task did not stop in time; aborted");
+                abort.abort();
+            }
+        }
+    }
+
+    /// Stops a connector instance and all of its tasks.
+    pub async fn stop_connector(&self, name: &str) {
+        let ids: Vec<TaskId> = self
+            .tasks
+            .lock()
+            .await
+            .keys()
+            .filter(|id| id.connector == name)
+            .cloned()
+            .collect();
+        self.stop_tasks(&ids).await;
+        if let Some(mut running) = self.connectors.lock().await.remove(name)
+            && running.target != TargetState::Stopped
+            && let Err(e) = running.connector.stop().await
+        {
+            tracing::warn!(connector = name, error = %e, "connector stop failed");
+        }
+    }
+
+    /// Stops everything (worker shutdown).
+    pub async fn stop_all(&self) {
+        let names: Vec<String> = self.connectors.lock().await.keys().cloned().collect();
+        for name in names {
+            self.stop_connector(&name).await;
+        }
+    }
+
+    /// The ids of the running tasks of a connector.
+    pub async fn task_ids(&self, connector: &str) -> Vec<TaskId> {
+        let mut ids: Vec<TaskId> = self
+            .tasks
+            .lock()
+            .await
+            .keys()
+            .filter(|id| id.connector == connector)
+            .cloned()
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Counters of a running task.
+    pub async fn task_metrics(&self, id: &TaskId) -> Option<Arc<TaskMetrics>> {
+        self.tasks.lock().await.get(id).map(|t| t.metrics.clone())
+    }
+
+    /// The kind of a running connector.
+    pub async fn connector_kind(&self, name: &str) -> Option<ConnectorKind> {
+        self.connectors.lock().await.get(name).map(|c| c.kind)
+    }
+
+    fn report_connector(&self, name: &str, state: State, trace: Option<String>) {
+        self.status.put_connector(
+            name,
+            Status {
+                state,
+                worker_id: self.settings.worker_id.clone(),
+                trace,
+            },
+        );
+    }
+}
+
+/// Source tasks read their connector's committed offsets through the offset store.
+struct ConnectorOffsets(OffsetStorageReader);
+
+#[async_trait::async_trait]
+impl OffsetReader for ConnectorOffsets {
+    async fn offset(
+        &self,
+        partition: &connectors::SourcePartition,
+    ) -> connectors::ConnectorResult<Option<connectors::SourceOffset>> {
+        self.0
+            .offset(partition)
+            .await
+            .map_err(|e| ConnectorError::retriable_with("Failed to read source offsets", e))
+    }
+}
+
+fn required<'a>(config: &'a ConfigMap, key: &str) -> Result<&'a str, WorkerError> {
+    config.get(key).map(String::as_str).ok_or_else(|| {
+        WorkerError::Config(format!(
+            "Missing required configuration \"{key}\" which has no default value."
+        ))
+    })
+}
+
+fn tasks_max(config: &ConfigMap) -> Result<usize, WorkerError> {
+    match config.get("tasks.max") {
+        None => Ok(1),
+        Some(v) => match v.trim().parse::<i32>() {
+            Ok(n) if n >= 1 => Ok(n as usize),
+            Ok(_) => Err(WorkerError::Config(format!(
+                "Invalid value {v} for configuration tasks.max: Value must be at least 1"
+            ))),
+            Err(_) => Err(WorkerError::Config(format!(
+                "Invalid value {v} for configuration tasks.max: Not a number of type INT"
+            ))),
+        },
+    }
+}
+
+/// The sink's `topics` or `topics.regex`.
+fn subscription(config: &ConfigMap) -> Result<Subscription, WorkerError> {
+    let topics: Vec<String> = config
+        .get("topics")
+        .map(|t| {
+            t.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    let regex = config
+        .get("topics.regex")
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty());
+    match (topics.is_empty(), regex) {
+        (false, None) => Ok(Subscription::Topics(topics)),
+        (true, Some(regex)) => Ok(Subscription::Regex(regex.to_owned())),
+        (false, Some(_)) => Err(WorkerError::Config(
+            "topics and topics.regex are mutually exclusive options, but both are set.".into(),
+        )),
+        (true, None) => Err(WorkerError::Config(
+            "Must configure one of topics or topics.regex".into(),
+        )),
+    }
+}
+
+/// The entries of `config` under `prefix`, with the prefix removed.
+pub fn prefixed(config: &ConfigMap, prefix: &str) -> BTreeMap<String, String> {
+    config
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_owned(), v.clone())))
+        .collect()
+}
