@@ -1,1 +1,17 @@
-//! Connector and task traits, the class-name registry, and the built-in connectors.
+//! The connector API (connector and task traits, their contexts and errors), the
+//! class-name registry of built-in plugins, and the built-in connectors.
+
+pub mod api;
+pub mod error;
+pub mod file_stream;
+pub mod registry;
+pub mod validation;
+
+pub use api::{
+    Connector, ConnectorKind, ConnectorResult, MemoryOffsetReader, OffsetReader, RecordMetadata,
+    RecordingSinkTaskContext, SinkOffsets, SinkTask, SinkTaskContext, SinkTaskRequests,
+    SourceOffset, SourcePartition, SourceTask, SourceTaskContext, TopicPartition,
+};
+pub use error::ConnectorError;
+pub use registry::{PluginDesc, PluginInfo, Registry, RegistryError};
+pub use validation::{ConfigErrors, ConfigMap, ConfigReader, KeyValidation};

@@ -1,0 +1,203 @@
+//! FileStreamSink: writes each record's value as one line to a file or standard output.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use tokio::task::JoinHandle;
+
+use super::config::FileStreamSinkConfig;
+use super::java_text::write_java_string;
+use super::plugin_version;
+use crate::connectors::api::{
+    Connector, ConnectorKind, ConnectorResult, SinkOffsets, SinkTask, SinkTaskContext,
+};
+use crate::connectors::error::ConnectorError;
+use crate::connectors::validation::{ConfigMap, KeyValidation};
+use crate::data::SinkRecord;
+
+/// Buffered text is handed to the writer thread once it reaches this size, so memory
+/// stays bounded between flushes while writes stay large.
+const WRITE_THRESHOLD: usize = 256 * 1024;
+
+/// `org.apache.kafka.connect.file.FileStreamSinkConnector`.
+#[derive(Debug, Default)]
+pub struct FileStreamSinkConnector {
+    props: Option<ConfigMap>,
+}
+
+impl FileStreamSinkConnector {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl Connector for FileStreamSinkConnector {
+    fn version(&self) -> String {
+        plugin_version()
+    }
+
+    fn kind(&self) -> ConnectorKind {
+        ConnectorKind::Sink
+    }
+
+    fn validate(&self, config: &ConfigMap) -> Vec<KeyValidation> {
+        FileStreamSinkConfig::validate(config)
+    }
+
+    async fn start(&mut self, config: &ConfigMap) -> ConnectorResult<()> {
+        let parsed = FileStreamSinkConfig::parse(config)?;
+        tracing::info!(
+            "Starting file sink connector writing to {}",
+            parsed.file.as_deref().unwrap_or("standard output")
+        );
+        self.props = Some(config.clone());
+        Ok(())
+    }
+
+    /// `max_tasks` identical configs, as Apache does (they all append to the same file).
+    fn task_configs(&self, max_tasks: usize) -> ConnectorResult<Vec<ConfigMap>> {
+        let props = self
+            .props
+            .as_ref()
+            .ok_or_else(|| ConnectorError::fatal("FileStreamSinkConnector is not started"))?;
+        Ok(vec![props.clone(); max_tasks])
+    }
+
+    async fn stop(&mut self) -> ConnectorResult<()> {
+        self.props = None;
+        Ok(())
+    }
+}
+
+/// The destination, shared with the writer thread.
+type Output = Arc<Mutex<Box<dyn Write + Send>>>;
+
+/// `org.apache.kafka.connect.file.FileStreamSinkTask`.
+///
+/// `put` renders values into memory and hands large chunks to a blocking thread; `flush`
+/// writes the rest and flushes the destination. Apache's `PrintStream` writes through on
+/// every line; here lines reach the file at the latest on `flush` (or `stop`), which is
+/// when the runtime commits offsets, so nothing committed is lost.
+#[derive(Default)]
+pub struct FileStreamSinkTask {
+    filename: Option<String>,
+    output: Option<Output>,
+    /// Rendered lines not yet handed to the writer.
+    pending: String,
+    /// The write in progress; kept across calls so a dropped future loses nothing and
+    /// writes stay in order.
+    writing: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl FileStreamSinkTask {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn log_name(&self) -> &str {
+        self.filename.as_deref().unwrap_or("stdout")
+    }
+
+    /// Waits for the write in progress, if any.
+    async fn finish_write(&mut self) -> ConnectorResult<()> {
+        let Some(handle) = self.writing.as_mut() else {
+            return Ok(());
+        };
+        let result = handle.await;
+        self.writing = None;
+        let written = result.map_err(|e| {
+            ConnectorError::fatal_with(format!("writing to {} failed", self.log_name()), e)
+        })?;
+        written.map_err(|e| {
+            ConnectorError::fatal_with(format!("Couldn't write to {}", self.log_name()), e)
+        })
+    }
+
+    /// Hands the pending text to a writer thread (after the previous write completed),
+    /// flushing the destination afterwards when `flush` is set.
+    async fn write_pending(&mut self, flush: bool) -> ConnectorResult<()> {
+        self.finish_write().await?;
+        let Some(output) = self.output.clone() else {
+            return Err(ConnectorError::fatal("FileStreamSinkTask is not started"));
+        };
+        let text = std::mem::take(&mut self.pending);
+        if text.is_empty() && !flush {
+            return Ok(());
+        }
+        self.writing = Some(tokio::task::spawn_blocking(move || {
+            let mut out = output.lock().unwrap_or_else(|e| e.into_inner());
+            out.write_all(text.as_bytes())?;
+            if flush {
+                out.flush()?;
+            }
+            Ok(())
+        }));
+        self.finish_write().await
+    }
+}
+
+#[async_trait]
+impl SinkTask for FileStreamSinkTask {
+    fn version(&self) -> String {
+        plugin_version()
+    }
+
+    async fn start(
+        &mut self,
+        config: &ConfigMap,
+        _context: Arc<dyn SinkTaskContext>,
+    ) -> ConnectorResult<()> {
+        let parsed = FileStreamSinkConfig::parse(config)?;
+        let output: Box<dyn Write + Send> = match parsed.file.clone() {
+            None => Box::new(std::io::stdout()),
+            Some(filename) => {
+                let path = filename.clone();
+                let opened = tokio::task::spawn_blocking(move || {
+                    OpenOptions::new().create(true).append(true).open(path)
+                })
+                .await
+                .map_err(|e| ConnectorError::fatal_with("file open thread failed", e))?;
+                Box::new(opened.map_err(|e| {
+                    ConnectorError::fatal_with(
+                        format!("Couldn't find or create file '{filename}' for FileStreamSinkTask"),
+                        e,
+                    )
+                })?)
+            }
+        };
+        self.filename = parsed.file;
+        self.output = Some(Arc::new(Mutex::new(output)));
+        Ok(())
+    }
+
+    async fn put(&mut self, records: Vec<SinkRecord>) -> ConnectorResult<()> {
+        for record in &records {
+            write_java_string(&record.value, &mut self.pending);
+            self.pending.push('\n');
+        }
+        tracing::trace!("Buffered {} lines for {}", records.len(), self.log_name());
+        if self.pending.len() >= WRITE_THRESHOLD {
+            self.write_pending(false).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self, _offsets: &SinkOffsets) -> ConnectorResult<()> {
+        tracing::trace!("Flushing output stream for {}", self.log_name());
+        self.write_pending(true).await
+    }
+
+    async fn stop(&mut self) -> ConnectorResult<()> {
+        let result = if self.output.is_some() {
+            self.write_pending(true).await
+        } else {
+            Ok(())
+        };
+        // Dropping the last handle closes the file; standard output stays open.
+        self.output = None;
+        result
+    }
+}
