@@ -6,3 +6,5 @@
 //! [`connector::ConnectorConfig`] and its sink and source variants).
 
 pub mod properties;
+pub mod def;
+pub mod worker;

@@ -1,0 +1,435 @@
+//! The worker config of standalone mode (Apache's `StandaloneConfig` over `WorkerConfig` and
+//! `RestServerConfig`, as of Kafka 4.3.1), parsed once into [`WorkerConfig`].
+//!
+//! Differences from the seed's Kafka 2.0 that matter to old files: `bootstrap.servers` has no
+//! default since Kafka 4.x (it was `localhost:9092`), and `rest.port`/`rest.host.name` were
+//! removed in 3.0; we still honour them when `listeners` is unset, with a deprecation warning.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+
+use super::def::{
+    ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedConfig, ParsedValue,
+    Validator, strip_prefix,
+};
+
+pub const BOOTSTRAP_SERVERS: &str = "bootstrap.servers";
+pub const KEY_CONVERTER: &str = "key.converter";
+pub const VALUE_CONVERTER: &str = "value.converter";
+pub const HEADER_CONVERTER: &str = "header.converter";
+pub const OFFSET_STORAGE_FILE_FILENAME: &str = "offset.storage.file.filename";
+pub const OFFSET_FLUSH_INTERVAL_MS: &str = "offset.flush.interval.ms";
+pub const OFFSET_FLUSH_TIMEOUT_MS: &str = "offset.flush.timeout.ms";
+pub const TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS: &str = "task.shutdown.graceful.timeout.ms";
+pub const LISTENERS: &str = "listeners";
+pub const REST_PORT: &str = "rest.port";
+pub const REST_HOST_NAME: &str = "rest.host.name";
+pub const REST_ADVERTISED_HOST_NAME: &str = "rest.advertised.host.name";
+pub const REST_ADVERTISED_PORT: &str = "rest.advertised.port";
+pub const REST_ADVERTISED_LISTENER: &str = "rest.advertised.listener";
+pub const PLUGIN_PATH: &str = "plugin.path";
+pub const CLIENT_ID: &str = "client.id";
+pub const CONFIG_PROVIDERS: &str = "config.providers";
+pub const ACCESS_CONTROL_ALLOW_ORIGIN: &str = "access.control.allow.origin";
+pub const ACCESS_CONTROL_ALLOW_METHODS: &str = "access.control.allow.methods";
+pub const ADMIN_LISTENERS: &str = "admin.listeners";
+
+/// Apache's default header converter.
+pub const SIMPLE_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
+
+const LISTENERS_DESCRIPTION: &str =
+    "List of comma-separated URLs, ex: http://localhost:8080,https://localhost:8443.";
+
+/// Apache's listeners check: at least one URL, none empty.
+fn check_listeners(_name: &str, value: Option<&ParsedValue>) -> Result<(), ConfigError> {
+    let Some(ParsedValue::List(urls)) = value else {
+        return Err(ConfigError::Message(
+            "Invalid value type for listeners (expected list of URLs , ex: http://localhost:8080,https://localhost:8443).".into(),
+        ));
+    };
+    if urls.is_empty() {
+        return Err(ConfigError::Message(
+            "Invalid value for listeners, at least one URL is expected, ex: http://localhost:8080,https://localhost:8443.".into(),
+        ));
+    }
+    if urls.iter().any(|u| u.trim().is_empty()) {
+        return Err(ConfigError::Message(
+            "Empty URL found when parsing listeners list.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The standalone worker's definition table.
+pub fn worker_config_def() -> ConfigDef {
+    use ConfigType::*;
+    use Importance::*;
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(BOOTSTRAP_SERVERS, List, High,
+                "A list of host/port pairs used to establish the initial connection to the Kafka cluster.")
+                .validator(Validator::non_duplicate_list(false, false)),
+        )
+        .define(ConfigKey::new(KEY_CONVERTER, Class, High,
+            "Converter class for the keys of records written to or read from Kafka."))
+        .define(ConfigKey::new(VALUE_CONVERTER, Class, High,
+            "Converter class for the values of records written to or read from Kafka."))
+        .define(
+            ConfigKey::new(HEADER_CONVERTER, Class, Low,
+                "HeaderConverter class for the header values of records written to or read from Kafka.")
+                .default_value(SIMPLE_HEADER_CONVERTER),
+        )
+        .define(
+            ConfigKey::new(TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS, Long, Low,
+                "Time to wait for tasks to shut down gracefully, in total over all tasks, in milliseconds.")
+                .default_value("5000"),
+        )
+        .define(
+            ConfigKey::new(OFFSET_FLUSH_INTERVAL_MS, Long, Low, "Interval at which to try committing offsets for tasks.")
+                .default_value("60000"),
+        )
+        .define(
+            ConfigKey::new(OFFSET_FLUSH_TIMEOUT_MS, Long, Low,
+                "Milliseconds to wait for records to flush and offsets to be committed before cancelling and retrying.")
+                .default_value("5000"),
+        )
+        .define(
+            ConfigKey::new(PLUGIN_PATH, List, Low,
+                "Directories of Java plugins in Apache Connect; accepted for compatibility and unused here.")
+                .default_null()
+                .validator(Validator::non_duplicate_list(false, true)),
+        )
+        .define(
+            ConfigKey::new(CONFIG_PROVIDERS, List, Low,
+                "Aliases of the ConfigProvider classes used to resolve ${provider:path:key} references.")
+                .default_value("")
+                .validator(Validator::non_duplicate_list(true, false)),
+        )
+        .define(
+            ConfigKey::new(LISTENERS, List, Low, "List of comma-separated URIs the REST API will listen on.")
+                .default_value("http://:8083")
+                .validator(Validator::Custom { check: check_listeners, description: LISTENERS_DESCRIPTION }),
+        )
+        .define(ConfigKey::new(REST_ADVERTISED_HOST_NAME, String, Low,
+            "Host name given to other workers to connect to, when set.").default_null())
+        .define(ConfigKey::new(REST_ADVERTISED_PORT, Int, Low,
+            "Port given to other workers to connect to, when set.").default_null())
+        .define(ConfigKey::new(REST_ADVERTISED_LISTENER, String, Low,
+            "Advertised listener (HTTP or HTTPS) given to other workers.").default_null())
+        .define(ConfigKey::new(ACCESS_CONTROL_ALLOW_ORIGIN, String, Low,
+            "Value of the Access-Control-Allow-Origin header of REST responses; empty disables CORS.").default_value(""))
+        .define(ConfigKey::new(ACCESS_CONTROL_ALLOW_METHODS, String, Low,
+            "Value of the Access-Control-Allow-Methods header; empty means GET, POST and HEAD.").default_value(""))
+        .define(
+            ConfigKey::new(ADMIN_LISTENERS, List, Low,
+                "List of comma-separated URIs the Admin REST API will listen on; empty disables it, unset uses `listeners`.")
+                .default_null()
+                .validator(Validator::non_duplicate_list(true, true)),
+        )
+        .define(ConfigKey::new(OFFSET_STORAGE_FILE_FILENAME, String, High, "File to store source connector offsets in."))
+        // Not in Apache 4.x's worker table: Tributary's own, and the removed Kafka 2.x keys.
+        .define(ConfigKey::new(CLIENT_ID, String, Low,
+            "Prefix of the client.id of the worker's Kafka clients; empty lets the worker choose.").default_value(""))
+        .define(ConfigKey::new(REST_PORT, Int, Low,
+            "Deprecated (removed in Kafka 3.0): REST port, used only when `listeners` is unset.").default_null())
+        .define(ConfigKey::new(REST_HOST_NAME, String, Low,
+            "Deprecated (removed in Kafka 3.0): REST host name, used only when `listeners` is unset.").default_null())
+}
+
+/// A standalone worker's config, parsed and checked.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub bootstrap_servers: Vec<String>,
+    /// Class name (or short name) of the key converter.
+    pub key_converter: String,
+    /// Class name (or short name) of the value converter.
+    pub value_converter: String,
+    /// Class name of the header converter.
+    pub header_converter: String,
+    pub offset_storage_file_filename: PathBuf,
+    pub offset_flush_interval: Duration,
+    pub offset_flush_timeout: Duration,
+    pub task_shutdown_graceful_timeout: Duration,
+    /// REST listeners; from `rest.host.name`/`rest.port` when only those are given.
+    pub listeners: Vec<String>,
+    pub rest_advertised_host_name: Option<String>,
+    pub rest_advertised_port: Option<i32>,
+    pub rest_advertised_listener: Option<String>,
+    /// Accepted for compatibility; there are no Java plugins to load.
+    pub plugin_path: Option<Vec<String>>,
+    pub client_id: String,
+    pub config_providers: Vec<String>,
+    pub access_control_allow_origin: String,
+    pub access_control_allow_methods: String,
+    pub admin_listeners: Option<Vec<String>>,
+    /// Raw passthrough: every `producer.*` entry, prefix stripped, handed unchecked to the
+    /// producer client (librdkafka option names differ from Java's in places).
+    pub producer_passthrough: IndexMap<String, String>,
+    /// Raw passthrough: every `consumer.*` entry, prefix stripped, for the consumer client.
+    pub consumer_passthrough: IndexMap<String, String>,
+    /// Raw passthrough: every `admin.*` entry, prefix stripped, for the admin client.
+    pub admin_passthrough: IndexMap<String, String>,
+    /// Keys the table does not define (Apache logs them as unused; they are not errors).
+    pub unknown_keys: Vec<String>,
+    /// Deprecation and "unused" notices, also logged when the config is built.
+    pub notices: Vec<String>,
+    originals: IndexMap<String, String>,
+}
+
+fn millis(parsed: &ParsedConfig, key: &str) -> Result<Duration, ConfigError> {
+    let ms = parsed.long(key)?.unwrap_or_default();
+    u64::try_from(ms)
+        .map(Duration::from_millis)
+        .map_err(|_| ConfigError::invalid(key, ms, "Value must be at least 0"))
+}
+
+fn required<T>(value: Option<T>, key: &str) -> Result<T, ConfigError> {
+    value.ok_or_else(|| ConfigError::Missing(key.to_owned()))
+}
+
+impl WorkerConfig {
+    /// Parses a worker's properties.
+    pub fn from_props(props: &IndexMap<String, String>) -> Result<Self, ConfigError> {
+        let parsed = worker_config_def().parse(props)?;
+        let mut notices = Vec::new();
+
+        let mut listeners = required(parsed.list(LISTENERS)?, LISTENERS)?.to_vec();
+        let rest_port = parsed.int(REST_PORT)?;
+        let rest_host = parsed.string(REST_HOST_NAME)?;
+        if props.contains_key(LISTENERS) {
+            if rest_port.is_some() || rest_host.is_some() {
+                notices.push(format!(
+                    "{REST_PORT} and {REST_HOST_NAME} are deprecated and ignored because {LISTENERS} is set"
+                ));
+            }
+        } else if rest_port.is_some() || rest_host.is_some() {
+            let port = rest_port.unwrap_or(8083);
+            listeners = vec![format!("http://{}:{port}", rest_host.unwrap_or(""))];
+            notices.push(format!(
+                "{REST_PORT} and {REST_HOST_NAME} were removed in Kafka 3.0; use {LISTENERS}={} instead",
+                listeners[0]
+            ));
+        }
+        let plugin_path = parsed.list(PLUGIN_PATH)?.map(<[String]>::to_vec);
+        if plugin_path.is_some() {
+            notices.push(format!(
+                "{PLUGIN_PATH} is accepted but unused: Tributary has no Java plugins"
+            ));
+        }
+        let unknown_keys: Vec<String> = parsed
+            .unknown_keys()
+            .into_iter()
+            .filter(|k| {
+                ![
+                    "producer.",
+                    "consumer.",
+                    "admin.",
+                    "key.converter.",
+                    "value.converter.",
+                    "header.converter.",
+                ]
+                .iter()
+                .any(|p| k.starts_with(p))
+            })
+            .map(str::to_owned)
+            .collect();
+        for key in &unknown_keys {
+            notices.push(format!(
+                "The configuration '{key}' was supplied but isn't a known config."
+            ));
+        }
+        for notice in &notices {
+            tracing::warn!("{notice}");
+        }
+
+        Ok(WorkerConfig {
+            bootstrap_servers: required(parsed.list(BOOTSTRAP_SERVERS)?, BOOTSTRAP_SERVERS)?
+                .to_vec(),
+            key_converter: required(parsed.class(KEY_CONVERTER)?, KEY_CONVERTER)?.to_owned(),
+            value_converter: required(parsed.class(VALUE_CONVERTER)?, VALUE_CONVERTER)?.to_owned(),
+            header_converter: required(parsed.class(HEADER_CONVERTER)?, HEADER_CONVERTER)?
+                .to_owned(),
+            offset_storage_file_filename: required(
+                parsed.string(OFFSET_STORAGE_FILE_FILENAME)?,
+                OFFSET_STORAGE_FILE_FILENAME,
+            )?
+            .into(),
+            offset_flush_interval: millis(&parsed, OFFSET_FLUSH_INTERVAL_MS)?,
+            offset_flush_timeout: millis(&parsed, OFFSET_FLUSH_TIMEOUT_MS)?,
+            task_shutdown_graceful_timeout: millis(&parsed, TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS)?,
+            listeners,
+            rest_advertised_host_name: parsed.string(REST_ADVERTISED_HOST_NAME)?.map(str::to_owned),
+            rest_advertised_port: parsed.int(REST_ADVERTISED_PORT)?,
+            rest_advertised_listener: parsed.string(REST_ADVERTISED_LISTENER)?.map(str::to_owned),
+            plugin_path,
+            client_id: parsed.string(CLIENT_ID)?.unwrap_or_default().to_owned(),
+            config_providers: parsed.list(CONFIG_PROVIDERS)?.unwrap_or_default().to_vec(),
+            access_control_allow_origin: parsed
+                .string(ACCESS_CONTROL_ALLOW_ORIGIN)?
+                .unwrap_or_default()
+                .to_owned(),
+            access_control_allow_methods: parsed
+                .string(ACCESS_CONTROL_ALLOW_METHODS)?
+                .unwrap_or_default()
+                .to_owned(),
+            admin_listeners: parsed.list(ADMIN_LISTENERS)?.map(<[String]>::to_vec),
+            producer_passthrough: strip_prefix(props, "producer."),
+            consumer_passthrough: strip_prefix(props, "consumer."),
+            // `admin.listeners` (and its `admin.listeners.https.*`) are REST keys, not admin ones.
+            admin_passthrough: strip_prefix(props, "admin.")
+                .into_iter()
+                .filter(|(k, _)| k != "listeners" && !k.starts_with("listeners."))
+                .collect(),
+            unknown_keys,
+            notices,
+            originals: props.clone(),
+        })
+    }
+
+    /// A converter's own config: the entries under `<converter_key>.`, prefix stripped
+    /// (`key.converter.schemas.enable=false` gives `schemas.enable=false`).
+    pub fn converter_config(&self, converter_key: &str) -> IndexMap<String, String> {
+        strip_prefix(&self.originals, &format!("{converter_key}."))
+    }
+
+    /// The properties the config was built from.
+    pub fn originals(&self) -> &IndexMap<String, String> {
+        &self.originals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> IndexMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("bootstrap.servers", "localhost:9092"),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            ("offset.storage.file.filename", "/tmp/connect.offsets"),
+        ]
+    }
+
+    #[test]
+    fn defaults_match_apache() {
+        let config = WorkerConfig::from_props(&props(&base())).unwrap();
+        assert_eq!(config.offset_flush_interval, Duration::from_millis(60000));
+        assert_eq!(config.offset_flush_timeout, Duration::from_millis(5000));
+        assert_eq!(
+            config.task_shutdown_graceful_timeout,
+            Duration::from_millis(5000)
+        );
+        assert_eq!(config.listeners, ["http://:8083"]);
+        assert_eq!(config.header_converter, SIMPLE_HEADER_CONVERTER);
+        assert!(config.config_providers.is_empty());
+        assert_eq!(config.admin_listeners, None);
+        assert!(config.notices.is_empty(), "{:?}", config.notices);
+    }
+
+    #[test]
+    fn required_keys() {
+        for missing in [
+            "bootstrap.servers",
+            "key.converter",
+            "value.converter",
+            "offset.storage.file.filename",
+        ] {
+            let p: Vec<_> = base().into_iter().filter(|(k, _)| *k != missing).collect();
+            assert_eq!(
+                WorkerConfig::from_props(&props(&p))
+                    .unwrap_err()
+                    .to_string(),
+                format!("Missing required configuration \"{missing}\" which has no default value.")
+            );
+        }
+    }
+
+    #[test]
+    fn apache_messages() {
+        let with = |k: &'static str, v: &'static str| {
+            let mut p = base();
+            p.push((k, v));
+            WorkerConfig::from_props(&props(&p))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            with("offset.flush.interval.ms", "abc"),
+            "Invalid value abc for configuration offset.flush.interval.ms: Not a number of type LONG"
+        );
+        assert_eq!(
+            with("bootstrap.servers", ""),
+            "Configuration 'bootstrap.servers' must not be empty. Valid values include: any non-empty value"
+        );
+        assert_eq!(
+            with("config.providers", "a,,b"),
+            "Configuration 'config.providers' values must not be empty."
+        );
+        assert_eq!(
+            with("listeners", ""),
+            "Invalid value for listeners, at least one URL is expected, ex: http://localhost:8080,https://localhost:8443."
+        );
+    }
+
+    #[test]
+    fn legacy_rest_port_and_passthrough() {
+        let mut p = base();
+        p.extend([
+            ("rest.port", "9000"),
+            ("plugin.path", "/opt/plugins"),
+            ("key.converter.schemas.enable", "false"),
+            ("producer.linger.ms", "5"),
+            ("consumer.max.poll.records", "10"),
+            ("admin.request.timeout.ms", "1000"),
+            ("admin.listeners", "http://:8085"),
+            ("some.unknown", "x"),
+        ]);
+        let config = WorkerConfig::from_props(&props(&p)).unwrap();
+        assert_eq!(config.listeners, ["http://:9000"]);
+        assert_eq!(
+            config.plugin_path.as_deref(),
+            Some(&["/opt/plugins".to_owned()][..])
+        );
+        assert_eq!(
+            config.converter_config("key.converter"),
+            props(&[("schemas.enable", "false")])
+        );
+        assert!(config.converter_config("value.converter").is_empty());
+        assert_eq!(config.producer_passthrough, props(&[("linger.ms", "5")]));
+        assert_eq!(
+            config.consumer_passthrough,
+            props(&[("max.poll.records", "10")])
+        );
+        assert_eq!(
+            config.admin_passthrough,
+            props(&[("request.timeout.ms", "1000")])
+        );
+        assert_eq!(config.unknown_keys, ["some.unknown"]);
+        assert_eq!(config.notices.len(), 3, "{:?}", config.notices);
+
+        p.push(("listeners", "http://localhost:8084"));
+        let config = WorkerConfig::from_props(&props(&p)).unwrap();
+        assert_eq!(config.listeners, ["http://localhost:8084"]);
+    }
+
+    #[test]
+    fn table_is_consistent() {
+        worker_config_def().check().unwrap();
+    }
+}
