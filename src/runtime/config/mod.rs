@@ -8,3 +8,4 @@
 pub mod properties;
 pub mod def;
 pub mod worker;
+pub mod connector;
