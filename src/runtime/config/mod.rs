@@ -5,7 +5,8 @@
 //! `ConfigDef`), and leave as typed structs ([`worker::WorkerConfig`],
 //! [`connector::ConnectorConfig`] and its sink and source variants).
 
-pub mod properties;
-pub mod def;
-pub mod worker;
 pub mod connector;
+pub mod def;
+pub mod file;
+pub mod properties;
+pub mod worker;
