@@ -1,10 +1,13 @@
 //! Compact JSON text as Jackson's `ObjectMapper` (behind Apache's `JsonConverter`) writes
 //! it, for the schemaless maps and lists that make up offset keys and values.
 //!
-//! serde_json's compact output is the same except in two places, handled here:
+//! serde_json's compact output is the same except in three places, handled here (and
+//! checked against the lab's Jackson 2.21 in `tests/offset_file_parity.rs`):
 //! - floating-point numbers: Jackson prints Java's `Double.toString` (`1.0E10`, `1.0E-5`,
 //!   `100.0`), serde_json prints `10000000000.0` and `1e-5`;
-//! - control characters without a short escape: Jackson writes `\u001F`, serde_json `\u001f`.
+//! - control characters without a short escape: Jackson writes `\u001F`, serde_json `\u001f`;
+//! - characters beyond U+FFFF: Jackson escapes their surrogate pair (`\uD83D\uDE00`),
+//!   serde_json writes the four UTF-8 bytes.
 //!
 //! Key bytes must match exactly (the store looks offsets up by key bytes), so this writer
 //! is used for keys and values alike. Known residue: for subnormal doubles Java may print
@@ -59,41 +62,47 @@ pub(crate) fn write_object(out: &mut Vec<u8>, map: &Map<String, Value>) {
 }
 
 /// A JSON string with Jackson's default escaping: `"` and `\`, the five short control
-/// escapes, other control characters as upper-case `\u00XX`; everything else (including
-/// `/`, DEL and non-ASCII) raw in UTF-8.
+/// escapes, other control characters as upper-case `\u00XX`, characters beyond the Basic
+/// Multilingual Plane as their UTF-16 surrogate pair (`\uD83D\uDE00`, as Jackson does while
+/// its `COMBINE_UNICODE_SURROGATES_IN_UTF8` write feature is off, the default); everything
+/// else (including `/`, DEL and other non-ASCII) raw in UTF-8.
 fn write_string(out: &mut Vec<u8>, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     out.push(b'"');
-    let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
-        let escape: Option<&[u8]> = match byte {
-            b'"' => Some(b"\\\""),
-            b'\\' => Some(b"\\\\"),
-            b'\n' => Some(b"\\n"),
-            b'\r' => Some(b"\\r"),
-            b'\t' => Some(b"\\t"),
-            0x08 => Some(b"\\b"),
-            0x0C => Some(b"\\f"),
-            0x00..=0x1F => None,
+    for (i, ch) in text.char_indices() {
+        let short: &[u8] = match ch {
+            '"' => b"\\\"",
+            '\\' => b"\\\\",
+            '\n' => b"\\n",
+            '\r' => b"\\r",
+            '\t' => b"\\t",
+            '\u{8}' => b"\\b",
+            '\u{c}' => b"\\f",
+            '\u{0}'..='\u{1f}' | '\u{10000}'.. => b"",
             _ => continue,
         };
-        out.extend_from_slice(&bytes[start..i]);
-        match escape {
-            Some(short) => out.extend_from_slice(short),
-            None => out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(byte >> 4)],
-                HEX[usize::from(byte & 0xF)],
-            ]),
+        out.extend_from_slice(&text.as_bytes()[start..i]);
+        if short.is_empty() {
+            let mut units = [0u16; 2];
+            for unit in ch.encode_utf16(&mut units) {
+                write_unicode_escape(out, *unit);
+            }
+        } else {
+            out.extend_from_slice(short);
         }
-        start = i + 1;
+        start = i + ch.len_utf8();
     }
-    out.extend_from_slice(&bytes[start..]);
+    out.extend_from_slice(&text.as_bytes()[start..]);
     out.push(b'"');
+}
+
+/// `\uXXXX` with upper-case hex digits, as Jackson writes it.
+fn write_unicode_escape(out: &mut Vec<u8>, unit: u16) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.extend_from_slice(b"\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[usize::from((unit >> shift) & 0xF)]);
+    }
 }
 
 /// Java's `Double.toString` (JDK 19+) for finite values: the shortest digits that read back
@@ -192,10 +201,10 @@ mod tests {
 
     #[test]
     fn strings_escape_like_jackson() {
-        let value = json!("q\"b\\s/\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}é€😀");
+        let value = json!("q\"b\\s/\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}é€😀!");
         assert_eq!(
             text(&value),
-            "\"q\\\"b\\\\s/\\n\\r\\t\\b\\f\\u0001\\u001F\u{7f}é€😀\""
+            "\"q\\\"b\\\\s/\\n\\r\\t\\b\\f\\u0001\\u001F\u{7f}é€\\uD83D\\uDE00!\""
         );
     }
 }
