@@ -10,6 +10,7 @@ pub mod cli;
 pub mod connectors;
 pub mod data;
 pub mod error;
+pub mod rest;
 pub mod runtime;
 pub mod telemetry;
 

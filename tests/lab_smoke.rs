@@ -24,11 +24,15 @@ async fn a_record_round_trips_through_the_lab_broker() {
         .unwrap();
     producer
         .send(
-            FutureRecord::to(&topic).key("k").payload("hello kafka connect"),
+            FutureRecord::to(&topic)
+                .key("k")
+                .payload("hello kafka connect"),
             Duration::from_secs(20),
         )
         .await
-        .unwrap_or_else(|(e, _)| panic!("produce to {bootstrap} failed: {e}; {}", common::LAB_HINT));
+        .unwrap_or_else(|(e, _)| {
+            panic!("produce to {bootstrap} failed: {e}; {}", common::LAB_HINT)
+        });
 
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", &bootstrap)
@@ -102,9 +106,22 @@ async fn a_custom_resource_is_created_listed_and_deleted_on_the_lab_apiserver() 
     assert_eq!(created.data["spec"]["word"], "hello");
 
     let listed = smokes.list(&ListParams::default()).await.unwrap();
-    assert!(listed.items.iter().any(|o| o.metadata.name.as_deref() == Some(name.as_str())));
+    assert!(
+        listed
+            .items
+            .iter()
+            .any(|o| o.metadata.name.as_deref() == Some(name.as_str()))
+    );
 
-    smokes.delete(&name, &DeleteParams::default()).await.unwrap();
+    smokes
+        .delete(&name, &DeleteParams::default())
+        .await
+        .unwrap();
     let listed = smokes.list(&ListParams::default()).await.unwrap();
-    assert!(!listed.items.iter().any(|o| o.metadata.name.as_deref() == Some(name.as_str())));
+    assert!(
+        !listed
+            .items
+            .iter()
+            .any(|o| o.metadata.name.as_deref() == Some(name.as_str()))
+    );
 }

@@ -2,6 +2,7 @@
 
 mod crd;
 mod not_yet;
+mod standalone;
 
 use std::process::ExitCode;
 
@@ -44,7 +45,10 @@ pub async fn run(cli: Cli) -> ExitCode {
     crate::telemetry::init("info", cli.log_json);
     let outcome = match cli.command {
         Command::Crd => crd::run(),
-        Command::Standalone { .. } => not_yet::run("standalone"),
+        Command::Standalone {
+            worker_properties,
+            connector_configs,
+        } => standalone::run(&worker_properties, &connector_configs).await,
         Command::Operator => not_yet::run("operator"),
         Command::Worker => not_yet::run("worker"),
         Command::Rest => not_yet::run("rest"),

@@ -76,5 +76,9 @@ pub fn sink_consumer_defaults(group_id: &str, client_id: &str) -> BTreeMap<Strin
         // Connect sink consumers only read committed data from transactional producers
         // when asked; Apache's default isolation is read_uncommitted.
         ("isolation.level".into(), "read_uncommitted".into()),
+        // The Java consumer creates a missing subscribed topic (when the broker allows
+        // it); librdkafka only does when asked, and would otherwise wait for the next
+        // metadata refresh (5 minutes) to see a topic the source creates later.
+        ("allow.auto.create.topics".into(), "true".into()),
     ])
 }

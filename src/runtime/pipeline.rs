@@ -15,32 +15,42 @@ pub struct Converters {
 }
 
 impl Converters {
-    /// Serializes the record key into `buf`; false when the key is Kafka null.
+    /// Serializes the record key into `buf` (cleared first); false when the key is
+    /// Kafka null.
     pub fn key_bytes(&self, record: &SourceRecord, buf: &mut Vec<u8>) -> Result<bool, String> {
-        let bytes = self
-            .key
-            .from_connect_data(&record.topic, record.key_schema.as_deref(), &record.key)
+        buf.clear();
+        self.key
+            .from_connect_data_into(
+                &record.topic,
+                record.key_schema.as_deref(),
+                &record.key,
+                buf,
+            )
             .map_err(|e| {
                 format!(
                     "Failed to convert the key of a record for topic {}: {e}",
                     record.topic
                 )
-            })?;
-        Ok(store(bytes, buf))
+            })
     }
 
-    /// Serializes the record value into `buf`; false when the value is Kafka null.
+    /// Serializes the record value into `buf` (cleared first); false when the value is
+    /// Kafka null.
     pub fn value_bytes(&self, record: &SourceRecord, buf: &mut Vec<u8>) -> Result<bool, String> {
-        let bytes = self
-            .value
-            .from_connect_data(&record.topic, record.value_schema.as_deref(), &record.value)
+        buf.clear();
+        self.value
+            .from_connect_data_into(
+                &record.topic,
+                record.value_schema.as_deref(),
+                &record.value,
+                buf,
+            )
             .map_err(|e| {
                 format!(
                     "Failed to convert the value of a record for topic {}: {e}",
                     record.topic
                 )
-            })?;
-        Ok(store(bytes, buf))
+            })
     }
 
     /// Record headers for the producer. Strings and bytes go as they are, other values
@@ -120,16 +130,6 @@ impl Converters {
             timestamp_type,
             headers,
         })
-    }
-}
-
-fn store(bytes: Option<Vec<u8>>, buf: &mut Vec<u8>) -> bool {
-    match bytes {
-        Some(bytes) => {
-            *buf = bytes;
-            true
-        }
-        None => false,
     }
 }
 

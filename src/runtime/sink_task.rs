@@ -238,7 +238,18 @@ impl SinkTaskRunner {
         let mut records = Vec::with_capacity(batch.len());
         let mut positions = Vec::with_capacity(batch.len());
         for message in batch {
-            let message = message?;
+            let message = match message {
+                Ok(message) => message,
+                // Consumer errors are informational (a subscribed topic that does not
+                // exist yet, a broker going away): librdkafka recovers by itself.
+                Err(e @ rdkafka::error::KafkaError::MessageConsumptionFatal(_)) => {
+                    return Err(e.into());
+                }
+                Err(e) => {
+                    tracing::warn!(task = %self.status.id, error = %e, "consumer error; continuing");
+                    continue;
+                }
+            };
             positions.push((
                 TopicPartition::new(
                     rdkafka::Message::topic(&message),

@@ -2,12 +2,13 @@
 //! command that starts it, when it is missing: they never skip.
 #![allow(dead_code)]
 
+pub mod standalone;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// The message every lab-dependent test fails with when the lab is not there.
-pub const LAB_HINT: &str =
-    "the lab is not up: run `tests/lab/lab up && eval \"$(tests/lab/lab env)\"` (or `tests/run`, which does both)";
+pub const LAB_HINT: &str = "the lab is not up: run `tests/lab/lab up && eval \"$(tests/lab/lab env)\"` (or `tests/run`, which does both)";
 
 /// Reads a variable that `tests/lab/lab env` exports, or fails the test with [`LAB_HINT`].
 pub fn lab_var(name: &str) -> String {
@@ -25,7 +26,11 @@ pub fn bootstrap_servers() -> String {
 /// The folder with the Apache Kafka (broker, Connect) jars of the lab.
 pub fn kafka_libs() -> PathBuf {
     let dir = PathBuf::from(lab_var("TRIBUTARY_LAB_KAFKA_LIBS"));
-    assert!(dir.is_dir(), "{} is not a directory; {LAB_HINT}", dir.display());
+    assert!(
+        dir.is_dir(),
+        "{} is not a directory; {LAB_HINT}",
+        dir.display()
+    );
     dir
 }
 
@@ -41,7 +46,9 @@ pub fn compile_java(name: &str) -> String {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/java")
         .join(format!("{name}.java"));
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/java-tests").join(name);
+    let out = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/java-tests")
+        .join(name);
     std::fs::create_dir_all(&out).unwrap();
     let classpath = format!("{}/*", libs.display());
     let javac = java().with_file_name("javac");

@@ -1,0 +1,234 @@
+//! `tributary standalone WORKER.properties [CONNECTOR...]`: Apache's `connect-standalone`.
+//! Only wiring: the worker config, the offsets file, the worker, the standalone herder,
+//! the connectors from files, and the REST server, until Ctrl-C or SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+
+use crate::connectors::Registry;
+use crate::rest::entities::ServerInfo;
+use crate::rest::standalone::StandaloneHerder;
+use crate::rest::{Herder, routes};
+use crate::runtime::config::file::{self as connector_file, InitialState};
+use crate::runtime::config::{properties, worker::WorkerConfig};
+use crate::runtime::storage::{FileOffsetBackingStore, OffsetBackingStore};
+use crate::runtime::worker::ConverterSpec;
+use crate::runtime::{StatusStore, TargetState, Worker, WorkerSettings};
+
+pub async fn run(
+    worker_properties: &Path,
+    connector_files: &[PathBuf],
+) -> anyhow::Result<ExitCode> {
+    let props = properties::load_file(worker_properties)
+        .with_context(|| format!("cannot read worker config {}", worker_properties.display()))?;
+    let config = WorkerConfig::from_props(&props)
+        .with_context(|| format!("invalid worker config {}", worker_properties.display()))?;
+    for notice in &config.notices {
+        tracing::warn!("{notice}");
+    }
+    // Connector files are read before anything starts, so a typo fails fast.
+    let mut connectors = Vec::new();
+    for path in connector_files {
+        let file = connector_file::load_connector_file(path)
+            .with_context(|| format!("invalid connector config {}", path.display()))?;
+        let initial_state = file.initial_state.map(|state| match state {
+            InitialState::Running => TargetState::Started,
+            InitialState::Paused => TargetState::Paused,
+            InitialState::Stopped => TargetState::Stopped,
+        });
+        connectors.push((
+            path,
+            file.name,
+            file.config.into_iter().collect(),
+            initial_state,
+        ));
+    }
+
+    let listener = rest_listener(&config)?;
+    let worker_id = advertised_worker_id(&config, &listener);
+    let bootstrap = config.bootstrap_servers.join(",");
+    let kafka_cluster_id = wait_for_kafka(&bootstrap, &config).await;
+
+    let offsets = Arc::new(FileOffsetBackingStore::new(
+        &config.offset_storage_file_filename,
+    ));
+    offsets.start().await.with_context(|| {
+        format!(
+            "cannot load offsets from {}",
+            config.offset_storage_file_filename.display()
+        )
+    })?;
+    let settings = WorkerSettings {
+        worker_id: worker_id.clone(),
+        bootstrap_servers: bootstrap,
+        key_converter: ConverterSpec {
+            class: config.key_converter.clone(),
+            config: config
+                .converter_config("key.converter")
+                .into_iter()
+                .collect(),
+        },
+        value_converter: ConverterSpec {
+            class: config.value_converter.clone(),
+            config: config
+                .converter_config("value.converter")
+                .into_iter()
+                .collect(),
+        },
+        producer: config.producer_passthrough.clone().into_iter().collect(),
+        consumer: config.consumer_passthrough.clone().into_iter().collect(),
+        offset_flush_interval: config.offset_flush_interval,
+        offset_flush_timeout: config.offset_flush_timeout,
+        task_shutdown_timeout: config.task_shutdown_graceful_timeout,
+    };
+    let worker = Arc::new(Worker::new(
+        settings,
+        Arc::new(Registry::builtin()),
+        offsets.clone(),
+        StatusStore::new(),
+    ));
+    let herder = Arc::new(StandaloneHerder::new(
+        worker,
+        ServerInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            commit: option_env!("TRIBUTARY_GIT_COMMIT")
+                .unwrap_or("unknown")
+                .to_owned(),
+            kafka_cluster_id,
+        },
+    ));
+
+    let tcp = tokio::net::TcpListener::bind(&listener)
+        .await
+        .with_context(|| format!("cannot listen on {listener} for the REST API"))?;
+    tracing::info!(%listener, worker_id, "REST server listening");
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let server = {
+        let app = routes::router(herder.clone() as Arc<dyn Herder>);
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            axum::serve(tcp, app)
+                .with_graceful_shutdown(shutdown.cancelled_owned())
+                .await
+        })
+    };
+
+    for (path, name, connector_config, initial_state) in connectors {
+        if let Err(e) = herder
+            .put_connector_config(&name, connector_config, false, initial_state)
+            .await
+        {
+            herder.stop().await;
+            bail!(
+                "failed to create connector {name} from {}: {e}",
+                path.display()
+            );
+        }
+        tracing::info!(connector = name, "created connector");
+    }
+
+    wait_for_signal().await;
+    tracing::info!("stopping: flushing offsets and stopping tasks");
+    shutdown.cancel();
+    herder.stop().await;
+    offsets
+        .stop()
+        .await
+        .context("cannot write the offsets file")?;
+    let _ = server.await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `host:port` to bind: the first `listeners` entry (`http://:8083` binds every address).
+fn rest_listener(config: &WorkerConfig) -> anyhow::Result<String> {
+    let first = config
+        .listeners
+        .first()
+        .context("listeners is empty: nothing to serve the REST API on")?;
+    let Some(rest) = first.strip_prefix("http://") else {
+        bail!("unsupported listener {first}: only http:// listeners are supported");
+    };
+    let (host, port) = rest
+        .rsplit_once(':')
+        .with_context(|| format!("listener {first} has no port"))?;
+    let host = if host.is_empty() { "0.0.0.0" } else { host };
+    Ok(format!("{host}:{port}"))
+}
+
+/// Apache's standalone worker id: the advertised `host:port` of the REST server.
+fn advertised_worker_id(config: &WorkerConfig, listener: &str) -> String {
+    let (bind_host, bind_port) = listener.rsplit_once(':').unwrap_or((listener, "8083"));
+    let host = config.rest_advertised_host_name.clone().unwrap_or_else(|| {
+        if bind_host == "0.0.0.0" {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_owned())
+                .unwrap_or_else(|_| "localhost".into())
+        } else {
+            bind_host.to_owned()
+        }
+    });
+    let port = config
+        .rest_advertised_port
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| bind_port.to_owned());
+    format!("{host}:{port}")
+}
+
+/// Looks up the Kafka cluster id, retrying while the broker is unreachable (Apache's
+/// worker cannot start without it either), with a log line every attempt.
+async fn wait_for_kafka(bootstrap: &str, config: &WorkerConfig) -> String {
+    let mut client_config = ClientConfig::new();
+    client_config.set("bootstrap.servers", bootstrap);
+    for (key, value) in &config.admin_passthrough {
+        client_config.set(key, value);
+    }
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let client_config = client_config.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            let consumer: BaseConsumer = client_config.create().ok()?;
+            consumer.fetch_metadata(None, Duration::from_secs(5)).ok()?;
+            consumer.client().fetch_cluster_id(Duration::from_secs(5))
+        })
+        .await
+        .ok()
+        .flatten();
+        match found {
+            Some(id) => {
+                tracing::info!(kafka_cluster_id = id, "connected to Kafka");
+                return id;
+            }
+            None => {
+                tracing::warn!(
+                    bootstrap,
+                    attempt,
+                    "cannot reach Kafka at bootstrap.servers; retrying (no connector starts until it answers)"
+                );
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

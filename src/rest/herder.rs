@@ -1,0 +1,112 @@
+//! The `Herder`: the whole control plane of a Connect cluster behind one trait (Apache's
+//! `Herder`). The REST routes only translate HTTP to these calls; standalone mode and the
+//! Kubernetes sidecar are two implementations.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use super::entities::{ConnectorInfo, ConnectorStateInfo, ServerInfo, TaskInfo, TaskStateInfo};
+use crate::connectors::{ConfigMap, PluginInfo};
+use crate::runtime::TargetState;
+
+/// Why a herder call failed; `rest::error` maps each kind to Apache's status code.
+#[derive(Debug, thiserror::Error)]
+pub enum HerderError {
+    /// 404, e.g. `Connector x not found`.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409, e.g. `Connector x already exists`.
+    #[error("{0}")]
+    Conflict(String),
+    /// 400: the request itself is wrong (invalid config, bad name, ...).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 500: something failed while carrying the request out.
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type HerderResult<T> = Result<T, HerderError>;
+
+/// The outcome of creating or replacing a connector's config.
+#[derive(Debug)]
+pub struct PutOutcome {
+    /// True when the connector did not exist before (201 rather than 200).
+    pub created: bool,
+    pub info: ConnectorInfo,
+}
+
+/// The control plane of one Connect cluster.
+#[async_trait]
+pub trait Herder: Send + Sync + 'static {
+    /// `GET /`: version, commit and Kafka cluster id.
+    async fn server_info(&self) -> HerderResult<ServerInfo>;
+
+    /// Connector names, sorted.
+    async fn connectors(&self) -> HerderResult<Vec<String>>;
+
+    /// Name, config, task ids and type of one connector.
+    async fn connector_info(&self, name: &str) -> HerderResult<ConnectorInfo>;
+
+    /// The connector's config as submitted.
+    async fn connector_config(&self, name: &str) -> HerderResult<ConfigMap>;
+
+    /// Creates (`allow_replace` false: 409 when it exists) or creates-or-replaces a
+    /// connector. `initial_state` applies only to a new connector.
+    async fn put_connector_config(
+        &self,
+        name: &str,
+        config: ConfigMap,
+        allow_replace: bool,
+        initial_state: Option<TargetState>,
+    ) -> HerderResult<PutOutcome>;
+
+    /// Deletes a connector and stops its tasks.
+    async fn delete_connector(&self, name: &str) -> HerderResult<()>;
+
+    /// Sets the connector's target state (pause, resume, stop).
+    async fn set_target_state(&self, name: &str, state: TargetState) -> HerderResult<()>;
+
+    /// The connector's and its tasks' states.
+    async fn connector_status(&self, name: &str) -> HerderResult<ConnectorStateInfo>;
+
+    /// One task's state.
+    async fn task_status(&self, name: &str, task: i32) -> HerderResult<TaskStateInfo>;
+
+    /// The task configs the connector generated.
+    async fn task_configs(&self, name: &str) -> HerderResult<Vec<TaskInfo>>;
+
+    /// Restarts the connector instance and, when asked, its (failed) tasks.
+    async fn restart_connector(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> HerderResult<ConnectorStateInfo>;
+
+    /// Restarts one task.
+    async fn restart_task(&self, name: &str, task: i32) -> HerderResult<()>;
+
+    /// The installed connector plugins.
+    async fn plugins(&self) -> HerderResult<Vec<PluginInfo>>;
+
+    /// Applies a partial config (`PATCH /connectors/x/config`): `None` removes a key.
+    async fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> HerderResult<ConnectorInfo> {
+        let mut config = self.connector_config(name).await?;
+        for (key, value) in patch {
+            match value {
+                Some(value) => config.insert(key, value),
+                None => config.remove(&key),
+            };
+        }
+        Ok(self
+            .put_connector_config(name, config, true, None)
+            .await?
+            .info)
+    }
+}

@@ -1,0 +1,11 @@
+//! The Connect REST API: one axum router ([`routes::router`]) over the [`Herder`] trait,
+//! with two backends: [`standalone::StandaloneHerder`] and, for Kubernetes, the
+//! custom-resource herder.
+
+pub mod entities;
+pub mod error;
+pub mod herder;
+pub mod routes;
+pub mod standalone;
+
+pub use herder::{Herder, HerderError, HerderResult};
