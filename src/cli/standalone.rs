@@ -195,7 +195,7 @@ async fn wait_for_kafka(bootstrap: &str, config: &WorkerConfig) -> String {
         let client_config = client_config.clone();
         let found = tokio::task::spawn_blocking(move || {
             let consumer: BaseConsumer = client_config.create().ok()?;
-            consumer.fetch_metadata(None, Duration::from_secs(5)).ok()?;
+            consumer.fetch_metadata(None, Duration::from_secs(3)).ok()?;
             consumer.client().fetch_cluster_id(Duration::from_secs(5))
         })
         .await

@@ -1,0 +1,239 @@
+//! Standalone mode when things go wrong: a worker killed with SIGKILL mid-stream loses no
+//! line, and bad input (files, classes, configs, an unreachable broker) gets a clear error
+//! instead of a crash or silence.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::standalone::{WorkerProcess, free_port, read_topic, unique, write_properties};
+
+fn worker_properties(dir: &Path, bootstrap: &str, port: u16, flush_ms: &str) -> PathBuf {
+    let path = dir.join("worker.properties");
+    write_properties(
+        &path,
+        &[
+            ("bootstrap.servers", bootstrap),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+            (
+                "offset.storage.file.filename",
+                &dir.join("connect.offsets").display().to_string(),
+            ),
+            ("offset.flush.interval.ms", flush_ms),
+            ("listeners", &format!("http://127.0.0.1:{port}")),
+        ],
+    );
+    path
+}
+
+fn source_properties(dir: &Path, name: &str, topic: &str) -> PathBuf {
+    let path = dir.join("source.properties");
+    write_properties(
+        &path,
+        &[
+            ("name", name),
+            ("connector.class", "FileStreamSource"),
+            ("file", &dir.join("source.txt").display().to_string()),
+            ("topic", topic),
+        ],
+    );
+    path
+}
+
+/// Runs `tributary standalone` to completion (for inputs that must make it exit).
+fn run_to_exit(args: &[&Path]) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tributary"))
+        .arg("standalone")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("tributary standalone did not exit on bad input");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn kill_9_mid_stream_then_restart_loses_no_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let topic = unique("kill9");
+    let name = unique("kill9-source");
+    let worker = worker_properties(dir.path(), &common::bootstrap_servers(), port, "500");
+    let source = source_properties(dir.path(), &name, &topic);
+    let source_file = dir.path().join("source.txt");
+    std::fs::write(&source_file, "").unwrap();
+
+    const TOTAL: usize = 30_000;
+    let append = |from: usize, to: usize| {
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&source_file)
+            .unwrap();
+        let text: String = (from..to).map(|i| format!("line-{i:06}\n")).collect();
+        file.write_all(text.as_bytes()).unwrap();
+    };
+
+    let mut process = WorkerProcess::tributary(&worker, &[&source], port, dir.path().join("1.log"));
+    process.wait_running(&[&name], Duration::from_secs(60));
+    // Feed in slices while the worker runs, and kill it in the middle of the stream.
+    for slice in 0..10 {
+        append(slice * 1_000, (slice + 1) * 1_000);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    process.kill9();
+    append(10_000, TOTAL);
+
+    let mut process = WorkerProcess::tributary(&worker, &[&source], port, dir.path().join("2.log"));
+    process.wait_running(&[&name], Duration::from_secs(60));
+    let records = read_topic(&topic, TOTAL + 20_000, Duration::from_secs(30));
+    let mut seen: BTreeMap<usize, usize> = BTreeMap::new();
+    for record in &records {
+        let text = String::from_utf8(record.value.clone().unwrap()).unwrap();
+        let n: usize = text.trim_start_matches("line-").parse().unwrap();
+        *seen.entry(n).or_default() += 1;
+    }
+    let missing: Vec<usize> = (0..TOTAL).filter(|n| !seen.contains_key(n)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} lines lost, first {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    // Duplicates come only from the tail after the last flushed offset: one block.
+    let duplicated: Vec<usize> = seen
+        .iter()
+        .filter(|(_, c)| **c > 1)
+        .map(|(n, _)| *n)
+        .collect();
+    if let (Some(first), Some(last)) = (duplicated.first(), duplicated.last()) {
+        assert_eq!(
+            duplicated.len(),
+            last - first + 1,
+            "duplicates are not one contiguous block after the last flush"
+        );
+    }
+    assert!(
+        seen.values().all(|c| *c <= 2),
+        "a line was sent more than twice"
+    );
+}
+
+#[test]
+fn a_malformed_properties_file_is_named_with_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = dir.path().join("bad.properties");
+    std::fs::write(
+        &worker,
+        "bootstrap.servers=localhost:9092\nkey.converter=\\u12zz\n",
+    )
+    .unwrap();
+    let (code, out) = run_to_exit(&[&worker]);
+    assert_ne!(code, 0);
+    assert!(out.contains("bad.properties"), "{out}");
+    assert!(out.contains("Malformed \\uxxxx encoding."), "{out}");
+}
+
+#[test]
+fn a_missing_worker_setting_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = dir.path().join("worker.properties");
+    write_properties(&worker, &[("bootstrap.servers", "localhost:9092")]);
+    let (code, out) = run_to_exit(&[&worker]);
+    assert_ne!(code, 0);
+    assert!(
+        out.contains(
+            "Missing required configuration \"key.converter\" which has no default value."
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_unknown_connector_class_lists_the_available_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = worker_properties(
+        dir.path(),
+        &common::bootstrap_servers(),
+        free_port(),
+        "1000",
+    );
+    let connector = dir.path().join("connector.properties");
+    write_properties(
+        &connector,
+        &[("name", "x"), ("connector.class", "NoSuchConnector")],
+    );
+    let (code, out) = run_to_exit(&[&worker, &connector]);
+    assert_ne!(code, 0);
+    assert!(
+        out.contains("Failed to find any class that implements Connector and which name matches NoSuchConnector"),
+        "{out}"
+    );
+    assert!(out.contains("FileStreamSourceConnector"), "{out}");
+}
+
+#[test]
+fn a_missing_connector_setting_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = worker_properties(
+        dir.path(),
+        &common::bootstrap_servers(),
+        free_port(),
+        "1000",
+    );
+    let connector = dir.path().join("sink.properties");
+    write_properties(
+        &connector,
+        &[("name", "s"), ("connector.class", "FileStreamSink")],
+    );
+    let (code, out) = run_to_exit(&[&worker, &connector]);
+    assert_ne!(code, 0);
+    assert!(out.contains("Connector configuration is invalid"), "{out}");
+    assert!(out.contains("topics"), "{out}");
+}
+
+#[test]
+fn an_unreachable_broker_is_retried_with_a_clear_log_and_no_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // Port 1 on loopback: nothing listens there.
+    let worker = worker_properties(dir.path(), "127.0.0.1:1", port, "1000");
+    let source = source_properties(dir.path(), "unreachable", "t");
+    let mut process = WorkerProcess::tributary(&worker, &[&source], port, dir.path().join("w.log"));
+    std::thread::sleep(Duration::from_secs(12));
+    assert!(
+        process.child.try_wait().unwrap().is_none(),
+        "the worker exited instead of retrying:\n{}",
+        process.log_text()
+    );
+    let log = process.log_text();
+    assert!(log.contains("cannot reach Kafka"), "{log}");
+    assert!(
+        log.matches("cannot reach Kafka").count() >= 2,
+        "it retries: {log}"
+    );
+}
