@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use super::entities::{ConnectorInfo, ConnectorStateInfo, ServerInfo, TaskInfo, TaskStateInfo};
-use crate::connectors::{ConfigMap, PluginInfo};
+use super::entities::{
+    ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, PluginConfigKey, PluginEntry, ServerInfo,
+    TaskInfo, TaskStateInfo, ValidationInfos,
+};
+use crate::connectors::ConfigMap;
 use crate::runtime::TargetState;
 
 /// Why a herder call failed; `rest::error` maps each kind to Apache's status code.
@@ -88,8 +91,43 @@ pub trait Herder: Send + Sync + 'static {
     /// Restarts one task.
     async fn restart_task(&self, name: &str, task: i32) -> HerderResult<()>;
 
-    /// The installed connector plugins.
-    async fn plugins(&self) -> HerderResult<Vec<PluginInfo>>;
+    /// The installed plugins: connectors only, or also converters, transforms and
+    /// predicates when `connectors_only` is false.
+    async fn plugins(&self, connectors_only: bool) -> HerderResult<Vec<PluginEntry>>;
+
+    /// The config definitions of a plugin (`GET /connector-plugins/{plugin}/config`);
+    /// 404 `Unknown plugin x.` when there is no such plugin.
+    async fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<PluginConfigKey>>;
+
+    /// Validates a connector config without creating anything (the validate endpoint
+    /// for `plugin`); 400 when the config names another connector class.
+    async fn validate_config(
+        &self,
+        plugin: &str,
+        config: ConfigMap,
+    ) -> HerderResult<ValidationInfos>;
+
+    /// The topics the connector's tasks have produced to or consumed from since the
+    /// last reset. Apache answers an empty list for unknown connectors too.
+    async fn connector_topics(&self, name: &str) -> HerderResult<Vec<String>>;
+
+    /// Forgets the connector's active topics.
+    async fn reset_connector_topics(&self, name: &str) -> HerderResult<()>;
+
+    /// The connector's committed offsets (source: the offset store; sink: its consumer
+    /// group).
+    async fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets>;
+
+    /// Writes offsets of a STOPPED connector; `None` in an entry resets that partition.
+    /// Returns Apache's success message.
+    async fn alter_connector_offsets(
+        &self,
+        name: &str,
+        offsets: ConnectorOffsets,
+    ) -> HerderResult<String>;
+
+    /// Removes every offset of a STOPPED connector. Returns Apache's success message.
+    async fn reset_connector_offsets(&self, name: &str) -> HerderResult<String>;
 
     /// Applies a partial config (`PATCH /connectors/x/config`): `None` removes a key.
     async fn patch_connector_config(

@@ -5,7 +5,9 @@
 pub mod entities;
 pub mod error;
 pub mod herder;
+pub mod loggers;
 pub mod routes;
+mod sink_offsets;
 pub mod standalone;
 
 pub use herder::{Herder, HerderError, HerderResult};

@@ -7,17 +7,25 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 
+use indexmap::IndexMap;
+
 use super::entities::{
-    ConnectorInfo, ConnectorState, ConnectorStateInfo, ConnectorTaskId, ServerInfo, TaskInfo,
-    TaskStateInfo,
+    ConnectorInfo, ConnectorOffset, ConnectorOffsets, ConnectorState, ConnectorStateInfo,
+    ConnectorTaskId, PluginConfigKey, PluginEntry, ServerInfo, TaskInfo, TaskStateInfo,
+    ValidatedConfig, ValidationInfos,
 };
 use super::herder::{Herder, HerderError, HerderResult, PutOutcome};
-use crate::connectors::{ConfigMap, PluginInfo};
+use super::sink_offsets;
+use crate::connectors::{ConfigMap, ConnectorKind};
+use crate::runtime::config::connector::{sink_config_def, source_config_def};
+use crate::runtime::config::def::ConfigValueInfo;
+use crate::runtime::storage::{decode_value, encode_key, encode_value};
 use crate::runtime::{State, TargetState, TaskId, Worker};
 
 struct ConnectorEntry {
     config: ConfigMap,
     target: TargetState,
+    kind: ConnectorKind,
     task_configs: Vec<ConfigMap>,
 }
 
@@ -50,52 +58,89 @@ impl StandaloneHerder {
         HerderError::NotFound(format!("Connector {name} not found"))
     }
 
-    /// Checks a config before anything runs: Apache rejects an unknown class or a
-    /// config its connector declares invalid with 400 and the list of problems.
-    fn validate(&self, config: &ConfigMap) -> HerderResult<String> {
-        let mut errors = Vec::new();
-        let mut kind = String::new();
-        match config.get("connector.class") {
-            None => errors.push(
-                "Missing required configuration \"connector.class\" which has no default value."
-                    .to_owned(),
-            ),
-            Some(class) => match self.worker.plugins().resolve(class) {
-                Ok(plugin) => {
-                    kind = plugin.kind().as_str().to_owned();
-                    if let Ok(connector) = self.worker.plugins().create_connector(class) {
-                        for key in connector.validate(config) {
-                            errors.extend(key.errors);
-                        }
-                    }
-                }
-                Err(e) => errors.push(e.to_string()),
-            },
-        }
-        if let Some(v) = config.get("tasks.max") {
-            match v.trim().parse::<i32>() {
-                Ok(n) if n >= 1 => {}
-                Ok(_) => errors.push(format!(
-                    "Invalid value {v} for configuration tasks.max: Value must be at least 1"
-                )),
-                Err(_) => errors.push(format!(
-                    "Invalid value {v} for configuration tasks.max: Not a number of type INT"
-                )),
-            }
-        }
-        if errors.is_empty() {
-            return Ok(kind);
-        }
-        let kind_for_hint = if kind.is_empty() {
-            "{connectorType}".to_owned()
-        } else {
-            kind
+    /// Validates a connector config the way Apache's `AbstractHerder.validateConnectorConfig`
+    /// does: the runtime's definition table for the connector's kind, then the
+    /// connector's own keys.
+    fn validate_all(&self, config: &ConfigMap) -> HerderResult<ValidationInfos> {
+        let class = config.get("connector.class").ok_or_else(|| {
+            HerderError::BadRequest(format!(
+                "Connector config {} contains no connector type",
+                java_map(config)
+            ))
+        })?;
+        let plugin = self
+            .worker
+            .plugins()
+            .resolve(class)
+            .map_err(|e| HerderError::BadRequest(e.to_string()))?;
+        let def = match plugin.kind() {
+            ConnectorKind::Source => source_config_def(),
+            ConnectorKind::Sink => sink_config_def(),
         };
+        let props: IndexMap<String, String> =
+            config.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let runtime = def.config_infos(class, &props);
+        let mut configs: Vec<ValidatedConfig> = runtime
+            .configs
+            .into_iter()
+            .map(|c| ValidatedConfig {
+                definition: c.definition.map(PluginConfigKey::from),
+                value: c.value,
+            })
+            .collect();
+        let connector = self
+            .worker
+            .plugins()
+            .create_connector(class)
+            .map_err(|e| HerderError::BadRequest(e.to_string()))?;
+        for key in connector.validate(config) {
+            if let Some(existing) = configs.iter_mut().find(|c| c.value.name == key.key) {
+                existing.value.errors.extend(key.errors);
+                continue;
+            }
+            configs.push(ValidatedConfig {
+                definition: None,
+                value: ConfigValueInfo {
+                    value: config.get(&key.key).cloned(),
+                    name: key.key,
+                    recommended_values: Vec::new(),
+                    errors: key.errors,
+                    visible: true,
+                },
+            });
+        }
+        Ok(ValidationInfos {
+            name: class.clone(),
+            error_count: configs.iter().map(|c| c.value.errors.len()).sum(),
+            groups: runtime.groups,
+            configs,
+        })
+    }
+
+    /// Checks a config before anything runs: Apache rejects an invalid one with 400 and
+    /// the list of problems.
+    fn validate(&self, config: &ConfigMap) -> HerderResult<()> {
+        let infos = self.validate_all(config)?;
+        if infos.error_count == 0 {
+            return Ok(());
+        }
+        let errors: Vec<&str> = infos
+            .configs
+            .iter()
+            .flat_map(|c| c.value.errors.iter().map(String::as_str))
+            .collect();
         Err(HerderError::BadRequest(format!(
-            "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{kind_for_hint}/config/validate`",
+            "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
             errors.len(),
             errors.join("\n")
         )))
+    }
+
+    /// The version a running connector or task reports: its plugin's.
+    fn plugin_version(&self, config: &ConfigMap) -> Option<String> {
+        let class = config.get("connector.class")?;
+        let plugin = self.worker.plugins().resolve(class).ok()?;
+        Some(plugin.version().to_owned())
     }
 
     /// Starts the connector instance and its tasks; start failures show in the status.
@@ -138,27 +183,157 @@ impl StandaloneHerder {
         Some(plugin.kind().as_str().to_owned())
     }
 
-    fn task_state(&self, name: &str, task: u32) -> TaskStateInfo {
+    fn task_state(&self, name: &str, entry: &ConnectorEntry, task: u32) -> TaskStateInfo {
         let id = TaskId {
             connector: name.to_owned(),
             task,
         };
-        match self.worker.status().task(&id) {
-            Some(status) => TaskStateInfo {
-                id: task as i32,
+        let status = self
+            .worker
+            .status()
+            .task(&id)
+            .unwrap_or_else(|| self.unassigned());
+        TaskStateInfo {
+            id: task as i32,
+            state: status.state.to_string(),
+            version: self.version_in(&entry.config, status.state),
+            worker_id: status.worker_id,
+            trace: status.trace,
+        }
+    }
+
+    fn unassigned(&self) -> crate::runtime::Status {
+        crate::runtime::Status {
+            state: State::Unassigned,
+            worker_id: self.worker.worker_id().to_owned(),
+            trace: None,
+        }
+    }
+
+    /// Apache reports no version for a connector or task that is not running code.
+    fn version_in(&self, config: &ConfigMap, state: State) -> Option<String> {
+        match state {
+            State::Failed | State::Unassigned => None,
+            _ => self.plugin_version(config),
+        }
+    }
+
+    fn status_of(&self, name: &str, entry: &ConnectorEntry) -> ConnectorStateInfo {
+        let status = self
+            .worker
+            .status()
+            .connector(name)
+            .unwrap_or_else(|| self.unassigned());
+        ConnectorStateInfo {
+            name: name.to_owned(),
+            connector: ConnectorState {
                 state: status.state.to_string(),
+                version: self.version_in(&entry.config, status.state),
                 worker_id: status.worker_id,
                 trace: status.trace,
             },
-            None => TaskStateInfo {
-                id: task as i32,
-                state: State::Unassigned.to_string(),
-                worker_id: self.worker.worker_id().to_owned(),
-                trace: None,
-            },
+            tasks: (0..entry.task_configs.len() as u32)
+                .map(|task| self.task_state(name, entry, task))
+                .collect(),
+            connector_type: self.connector_type(&entry.config),
         }
     }
+
+    /// Offsets may only change while the connector is STOPPED with no tasks.
+    fn check_stopped(name: &str, entry: Option<&ConnectorEntry>) -> HerderResult<ConnectorKind> {
+        let entry = entry.ok_or_else(|| Self::not_found(name))?;
+        if entry.target != TargetState::Stopped || !entry.task_configs.is_empty() {
+            return Err(HerderError::BadRequest(format!(
+                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
+            )));
+        }
+        Ok(entry.kind)
+    }
+
+    fn sink_topics(config: &ConfigMap) -> Vec<String> {
+        config
+            .get("topics")
+            .map(|t| {
+                t.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn bootstrap(&self) -> String {
+        self.worker.settings().bootstrap_servers.clone()
+    }
+
+    /// Writes source offsets (None: tombstone) for `name` and lets the connector see
+    /// them first; true when the connector manages them itself.
+    async fn write_source_offsets(
+        &self,
+        name: &str,
+        config: &ConfigMap,
+        offsets: Vec<(
+            serde_json::Map<String, serde_json::Value>,
+            Option<serde_json::Map<String, serde_json::Value>>,
+        )>,
+    ) -> HerderResult<bool> {
+        // `Connector::alter_source_offsets` cannot be called through `Box<dyn Connector>`
+        // (async_trait needs the connector to be `Sync`, which the trait does not
+        // require), so the connector is not consulted yet. Every built-in source
+        // connector accepts framework-managed offsets, as Apache's FileStreamSource does.
+        let _ = config;
+        let updates = offsets
+            .iter()
+            .map(|(partition, offset)| (encode_key(name, partition), encode_value(offset.as_ref())))
+            .collect();
+        self.worker
+            .offsets()
+            .set(updates)
+            .await
+            .map_err(|e| HerderError::Internal(format!("Failed to write offsets: {e}")))?;
+        Ok(true)
+    }
 }
+
+/// A task config as Apache shows it: with `task.class`, which Apache's worker adds. Our
+/// plugins name their tasks by Apache's convention (`XConnector` runs `XTask`).
+fn with_task_class(connector_class: Option<&str>, task_config: &ConfigMap) -> ConfigMap {
+    let mut config = task_config.clone();
+    if let Some(task_class) = connector_class.and_then(|c| {
+        c.strip_suffix("Connector")
+            .map(|base| format!("{base}Task"))
+    }) {
+        config.entry("task.class".to_owned()).or_insert(task_class);
+    }
+    config
+}
+
+/// A string map as Java's `Map.toString` prints it: `{a=b, c=d}`.
+fn java_map(config: &ConfigMap) -> String {
+    let entries: Vec<String> = config.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{{{}}}", entries.join(", "))
+}
+
+/// Apache's `normalizedPluginName`: a trailing `Connector` does not count.
+fn normalized_plugin_name(name: &str) -> &str {
+    match name.strip_suffix("Connector") {
+        Some(stripped) if !stripped.is_empty() => stripped,
+        _ => name,
+    }
+}
+
+/// Whether the validate endpoint's path names the same plugin as the body's class.
+fn plugin_matches(included_class: &str, plugin: &str) -> bool {
+    normalized_plugin_name(included_class).ends_with(normalized_plugin_name(plugin))
+}
+
+/// Converters this build has, listed with `connectorsOnly=false` (type `converter`).
+const CONVERTERS: [&str; 3] = [
+    "org.apache.kafka.connect.converters.ByteArrayConverter",
+    "org.apache.kafka.connect.json.JsonConverter",
+    "org.apache.kafka.connect.storage.StringConverter",
+];
 
 #[async_trait]
 impl Herder for StandaloneHerder {
@@ -189,7 +364,6 @@ impl Herder for StandaloneHerder {
         allow_replace: bool,
         initial_state: Option<TargetState>,
     ) -> HerderResult<PutOutcome> {
-        self.validate(&config)?;
         // One change at a time, as Apache's herder thread does: holding the lock across
         // the restart keeps two updates of one connector from interleaving.
         let mut connectors = self.connectors.lock().await;
@@ -199,6 +373,18 @@ impl Herder for StandaloneHerder {
                 "Connector {name} already exists"
             )));
         }
+        self.validate(&config)?;
+        let kind = self
+            .worker
+            .plugins()
+            .resolve(
+                config
+                    .get("connector.class")
+                    .map(String::as_str)
+                    .unwrap_or_default(),
+            )
+            .map(|p| p.kind())
+            .map_err(|e| HerderError::BadRequest(e.to_string()))?;
         if existing_target.is_some() {
             self.worker.stop_connector(name).await;
             self.worker.status().remove_connector(name);
@@ -208,6 +394,7 @@ impl Herder for StandaloneHerder {
         let entry = ConnectorEntry {
             config,
             target,
+            kind,
             task_configs,
         };
         let info = self.info(name, &entry);
@@ -225,14 +412,21 @@ impl Herder for StandaloneHerder {
         }
         self.worker.stop_connector(name).await;
         self.worker.status().remove_connector(name);
+        self.worker.reset_active_topics(name);
         Ok(())
     }
 
     async fn set_target_state(&self, name: &str, state: TargetState) -> HerderResult<()> {
         let mut connectors = self.connectors.lock().await;
-        let entry = connectors
-            .get_mut(name)
-            .ok_or_else(|| Self::not_found(name))?;
+        let Some(entry) = connectors.get_mut(name) else {
+            // Apache's answers differ by action: stop is checked deeper in its herder.
+            return Err(match state {
+                TargetState::Stopped => {
+                    HerderError::Internal(format!("No connector `{name}` configured"))
+                }
+                _ => HerderError::NotFound(format!("Unknown connector {name}")),
+            });
+        };
         let previous = entry.target;
         if previous == state {
             return Ok(());
@@ -241,6 +435,12 @@ impl Herder for StandaloneHerder {
         if state == TargetState::Stopped || previous == TargetState::Stopped {
             // Stopping shuts the tasks down; leaving STOPPED starts them again.
             self.worker.stop_connector(name).await;
+            for task in 0..entry.task_configs.len() as u32 {
+                self.worker.status().remove_task(&TaskId {
+                    connector: name.to_owned(),
+                    task,
+                });
+            }
             let config = entry.config.clone();
             entry.task_configs = self.start(name, &config, state).await;
             if state == TargetState::Stopped {
@@ -254,44 +454,33 @@ impl Herder for StandaloneHerder {
 
     async fn connector_status(&self, name: &str) -> HerderResult<ConnectorStateInfo> {
         let connectors = self.connectors.lock().await;
-        let entry = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
-        let connector = match self.worker.status().connector(name) {
-            Some(status) => ConnectorState {
-                state: status.state.to_string(),
-                worker_id: status.worker_id,
-                trace: status.trace,
-            },
-            None => ConnectorState {
-                state: State::Unassigned.to_string(),
-                worker_id: self.worker.worker_id().to_owned(),
-                trace: None,
-            },
-        };
-        let tasks = (0..entry.task_configs.len() as u32)
-            .map(|task| self.task_state(name, task))
-            .collect();
-        Ok(ConnectorStateInfo {
-            name: name.to_owned(),
-            connector,
-            tasks,
-            connector_type: self.connector_type(&entry.config),
-        })
+        let entry = connectors.get(name).ok_or_else(|| {
+            HerderError::NotFound(format!("No status found for connector {name}"))
+        })?;
+        Ok(self.status_of(name, entry))
     }
 
     async fn task_status(&self, name: &str, task: i32) -> HerderResult<TaskStateInfo> {
         let connectors = self.connectors.lock().await;
-        let entry = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
-        if task < 0 || task as usize >= entry.task_configs.len() {
-            return Err(HerderError::NotFound(format!(
+        let entry = connectors.get(name);
+        match (entry, u32::try_from(task)) {
+            (Some(entry), Ok(t)) if (t as usize) < entry.task_configs.len() => {
+                Ok(self.task_state(name, entry, t))
+            }
+            _ => Err(HerderError::NotFound(format!(
                 "No status found for task {name}-{task}"
-            )));
+            ))),
         }
-        Ok(self.task_state(name, task as u32))
     }
 
     async fn task_configs(&self, name: &str) -> HerderResult<Vec<TaskInfo>> {
         let connectors = self.connectors.lock().await;
         let entry = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
+        let class = entry
+            .config
+            .get("connector.class")
+            .and_then(|c| self.worker.plugins().resolve(c).ok())
+            .map(|p| p.class().to_owned());
         Ok(entry
             .task_configs
             .iter()
@@ -301,7 +490,7 @@ impl Herder for StandaloneHerder {
                     connector: name.to_owned(),
                     task: task as i32,
                 },
-                config: config.clone(),
+                config: with_task_class(class.as_deref(), config),
             })
             .collect())
     }
@@ -312,42 +501,67 @@ impl Herder for StandaloneHerder {
         include_tasks: bool,
         only_failed: bool,
     ) -> HerderResult<ConnectorStateInfo> {
-        {
-            let mut connectors = self.connectors.lock().await;
-            let entry = connectors
-                .get_mut(name)
-                .ok_or_else(|| Self::not_found(name))?;
-            let connector_failed = self
-                .worker
-                .status()
-                .connector(name)
-                .is_some_and(|s| s.state == State::Failed);
-            let any_task_failed = (0..entry.task_configs.len() as u32).any(|task| {
-                self.worker
-                    .status()
-                    .task(&TaskId {
-                        connector: name.to_owned(),
-                        task,
-                    })
-                    .is_some_and(|s| s.state == State::Failed)
-            });
-            let restart = if only_failed {
-                connector_failed || (include_tasks && any_task_failed)
+        let mut connectors = self.connectors.lock().await;
+        let plain = !include_tasks && !only_failed;
+        let Some(entry) = connectors.get_mut(name) else {
+            // Apache's plain restart of an unknown connector fails deeper, with a 500.
+            return Err(if plain {
+                HerderError::Internal(
+                    "Cannot invoke \"java.util.Map.get(Object)\" because \"connProps\" is null"
+                        .to_owned(),
+                )
             } else {
-                true
-            };
-            if restart {
-                self.worker.stop_connector(name).await;
-                let config = entry.config.clone();
-                entry.task_configs = self.start(name, &config, entry.target).await;
+                HerderError::NotFound(format!("Unknown connector: {name}"))
+            });
+        };
+        // Apache's restart plan: what will restart is decided from the states before it
+        // and reported as RESTARTING.
+        let mut plan = self.status_of(name, entry);
+        let restart_connector = !only_failed || plan.connector.state == "FAILED";
+        if restart_connector {
+            plan.connector.state = State::Restarting.to_string();
+        }
+        let mut tasks_to_restart = Vec::new();
+        for task in &mut plan.tasks {
+            if include_tasks && (!only_failed || task.state == "FAILED") {
+                task.state = State::Restarting.to_string();
+                tasks_to_restart.push(task.id as u32);
             }
         }
-        self.connector_status(name).await
+        let config = entry.config.clone();
+        if restart_connector && (plain || tasks_to_restart.len() == entry.task_configs.len()) {
+            self.worker.stop_connector(name).await;
+            entry.task_configs = self.start(name, &config, entry.target).await;
+        } else {
+            if restart_connector {
+                self.worker.stop_connector(name).await;
+                entry.task_configs = self.start(name, &config, entry.target).await;
+            }
+            for task in tasks_to_restart {
+                let id = TaskId {
+                    connector: name.to_owned(),
+                    task,
+                };
+                self.worker.stop_tasks(std::slice::from_ref(&id)).await;
+                if let Some(task_config) = entry.task_configs.get(task as usize) {
+                    let _ = self
+                        .worker
+                        .start_task(id, &config, task_config, entry.target)
+                        .await;
+                }
+            }
+        }
+        Ok(plan)
     }
 
     async fn restart_task(&self, name: &str, task: i32) -> HerderResult<()> {
         let connectors = self.connectors.lock().await;
-        let entry = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
+        let Some(entry) = connectors.get(name) else {
+            // What Apache's standalone herder answers for a task of an unknown connector.
+            return Err(HerderError::Internal(format!(
+                "Failed to start task {name}-{task} since it is not a recognizable type (source or sink)"
+            )));
+        };
         let Some(task_config) = usize::try_from(task)
             .ok()
             .and_then(|t| entry.task_configs.get(t))
@@ -367,7 +581,182 @@ impl Herder for StandaloneHerder {
             .map_err(|e| HerderError::Internal(e.to_string()))
     }
 
-    async fn plugins(&self) -> HerderResult<Vec<PluginInfo>> {
-        Ok(self.worker.plugins().plugins())
+    async fn plugins(&self, connectors_only: bool) -> HerderResult<Vec<PluginEntry>> {
+        let mut entries: Vec<PluginEntry> = self
+            .worker
+            .plugins()
+            .plugins()
+            .into_iter()
+            .map(PluginEntry::from)
+            .collect();
+        if !connectors_only {
+            let version = self
+                .worker
+                .plugins()
+                .descriptors()
+                .first()
+                .map(|p| p.version().to_owned())
+                .unwrap_or_default();
+            entries.extend(CONVERTERS.iter().map(|class| PluginEntry {
+                class: (*class).to_owned(),
+                plugin_type: "converter".to_owned(),
+                version: version.clone(),
+            }));
+        }
+        Ok(entries)
+    }
+
+    async fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<PluginConfigKey>> {
+        let desc = self
+            .worker
+            .plugins()
+            .resolve(plugin)
+            .map_err(|_| HerderError::NotFound(format!("Unknown plugin {plugin}.")))?;
+        let def = match desc.kind() {
+            ConnectorKind::Source => source_config_def(),
+            ConnectorKind::Sink => sink_config_def(),
+        };
+        Ok(def
+            .keys()
+            .map(|k| PluginConfigKey::from(k.info()))
+            .collect())
+    }
+
+    async fn validate_config(
+        &self,
+        plugin: &str,
+        config: ConfigMap,
+    ) -> HerderResult<ValidationInfos> {
+        if let Some(class) = config.get("connector.class")
+            && !plugin_matches(class, plugin)
+        {
+            return Err(HerderError::BadRequest(format!(
+                "Included connector type {class} does not match request type {plugin}"
+            )));
+        }
+        // Apache wraps an unknown class here into a 500 with both exception names.
+        self.validate_all(&config).map_err(|e| match e {
+            HerderError::BadRequest(m) if config.contains_key("connector.class") => {
+                HerderError::Internal(format!(
+                    "org.apache.kafka.connect.runtime.rest.errors.BadRequestException: org.apache.kafka.connect.errors.ConnectException: {m}"
+                ))
+            }
+            other => other,
+        })
+    }
+
+    async fn connector_topics(&self, name: &str) -> HerderResult<Vec<String>> {
+        Ok(self.worker.active_topics(name))
+    }
+
+    async fn reset_connector_topics(&self, name: &str) -> HerderResult<()> {
+        self.worker.reset_active_topics(name);
+        Ok(())
+    }
+
+    async fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
+        let (kind, config) = {
+            let connectors = self.connectors.lock().await;
+            let entry = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
+            (entry.kind, entry.config.clone())
+        };
+        let offsets = match kind {
+            ConnectorKind::Sink => {
+                sink_offsets::read(
+                    self.bootstrap(),
+                    name.to_owned(),
+                    Self::sink_topics(&config),
+                )
+                .await?
+            }
+            ConnectorKind::Source => {
+                let store = self.worker.offsets();
+                let failed = |e: crate::runtime::storage::OffsetStoreError| {
+                    HerderError::Internal(format!("Failed to read offsets: {e}"))
+                };
+                let partitions = store.connector_partitions(name).await.map_err(failed)?;
+                let keys: Vec<Vec<u8>> = partitions.iter().map(|p| encode_key(name, p)).collect();
+                let values = store.get(&keys).await.map_err(failed)?;
+                let mut offsets = Vec::new();
+                for (partition, key) in partitions.into_iter().zip(&keys) {
+                    let offset =
+                        decode_value(values.get(key).map(Vec::as_slice)).map_err(failed)?;
+                    if offset.is_some() {
+                        offsets.push(ConnectorOffset { partition, offset });
+                    }
+                }
+                offsets
+            }
+        };
+        Ok(ConnectorOffsets {
+            offsets: Some(offsets),
+        })
+    }
+
+    async fn alter_connector_offsets(
+        &self,
+        name: &str,
+        offsets: ConnectorOffsets,
+    ) -> HerderResult<String> {
+        let entries = match offsets.offsets {
+            Some(entries) if !entries.is_empty() => entries,
+            _ => {
+                return Err(HerderError::BadRequest(
+                    "Partitions / offsets need to be provided for an alter offsets request"
+                        .to_owned(),
+                ));
+            }
+        };
+        // Held across the write so the connector cannot be resumed halfway through.
+        let connectors = self.connectors.lock().await;
+        let entry = connectors.get(name);
+        let kind = Self::check_stopped(name, entry)?;
+        let config = entry.map(|e| e.config.clone()).unwrap_or_default();
+        let managed = match kind {
+            ConnectorKind::Sink => {
+                sink_offsets::alter(self.bootstrap(), name.to_owned(), entries).await?;
+                true
+            }
+            ConnectorKind::Source => {
+                let pairs = entries
+                    .into_iter()
+                    .map(|e| (e.partition, e.offset))
+                    .collect();
+                self.write_source_offsets(name, &config, pairs).await?
+            }
+        };
+        Ok(if managed {
+            "The offsets for this connector have been altered successfully".to_owned()
+        } else {
+            "The Connect framework-managed offsets for this connector have been altered successfully. However, if this connector manages offsets externally, they will need to be manually altered in the system that the connector uses.".to_owned()
+        })
+    }
+
+    async fn reset_connector_offsets(&self, name: &str) -> HerderResult<String> {
+        let connectors = self.connectors.lock().await;
+        let entry = connectors.get(name);
+        let kind = Self::check_stopped(name, entry)?;
+        let config = entry.map(|e| e.config.clone()).unwrap_or_default();
+        let managed = match kind {
+            ConnectorKind::Sink => {
+                sink_offsets::reset(self.bootstrap(), name.to_owned()).await?;
+                true
+            }
+            ConnectorKind::Source => {
+                let partitions = self
+                    .worker
+                    .offsets()
+                    .connector_partitions(name)
+                    .await
+                    .map_err(|e| HerderError::Internal(format!("Failed to read offsets: {e}")))?;
+                let pairs = partitions.into_iter().map(|p| (p, None)).collect();
+                self.write_source_offsets(name, &config, pairs).await?
+            }
+        };
+        Ok(if managed {
+            "The offsets for this connector have been reset successfully".to_owned()
+        } else {
+            "The Connect framework-managed offsets for this connector have been reset successfully. However, if this connector manages offsets externally, they will need to be manually reset in the system that the connector uses.".to_owned()
+        })
     }
 }

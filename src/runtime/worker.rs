@@ -82,6 +82,9 @@ pub struct Worker {
     status: StatusStore,
     connectors: Mutex<HashMap<String, RunningConnector>>,
     tasks: Mutex<HashMap<TaskId, RunningTask>>,
+    /// Topics each connector's tasks produced to or consumed from (Apache's active
+    /// topics, behind `GET /connectors/{name}/topics`).
+    active_topics: std::sync::Mutex<HashMap<String, std::collections::BTreeSet<String>>>,
 }
 
 impl Worker {
@@ -98,7 +101,37 @@ impl Worker {
             status,
             connectors: Mutex::default(),
             tasks: Mutex::default(),
+            active_topics: std::sync::Mutex::default(),
         }
+    }
+
+    /// The settings this worker was started with.
+    pub fn settings(&self) -> &WorkerSettings {
+        &self.settings
+    }
+
+    /// Records that a task of `connector` used `topic` (called by the pipelines).
+    pub fn record_active_topic(&self, connector: &str, topic: &str) {
+        let mut topics = self.active_topics.lock().unwrap_or_else(|e| e.into_inner());
+        let set = topics.entry(connector.to_owned()).or_default();
+        if !set.contains(topic) {
+            set.insert(topic.to_owned());
+        }
+    }
+
+    /// The topics `connector` has used since the last reset, sorted.
+    pub fn active_topics(&self, connector: &str) -> Vec<String> {
+        let topics = self.active_topics.lock().unwrap_or_else(|e| e.into_inner());
+        topics
+            .get(connector)
+            .map(|set| set.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Forgets the topics `connector` has used.
+    pub fn reset_active_topics(&self, connector: &str) {
+        let mut topics = self.active_topics.lock().unwrap_or_else(|e| e.into_inner());
+        topics.remove(connector);
     }
 
     pub fn worker_id(&self) -> &str {
