@@ -26,17 +26,19 @@ use serde::{Deserialize, Serialize};
     ),
     printcolumn = r#"{"name":"Desired","type":"integer","jsonPath":".spec.replicas"}"#,
     printcolumn = r#"{"name":"Workers","type":"integer","jsonPath":".status.replicas"}"#,
+    printcolumn = r#"{"name":"Ready","type":"string","jsonPath":".status.conditions[?(@.type==\"Ready\")].status"}"#,
     printcolumn = r#"{"name":"Bootstrap","type":"string","jsonPath":".spec.bootstrapServers"}"#,
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[serde(rename_all = "camelCase")]
 pub struct KafkaConnectSpec {
-    /// Number of worker pods.
+    /// Number of worker pods (0 or more; 1 when unset). `kubectl scale` sets it.
     #[serde(default = "default_replicas")]
     #[schemars(range(min = 0))]
     pub replicas: i32,
 
     /// Kafka bootstrap servers (`host:port,host:port`), the worker's `bootstrap.servers`.
+    #[schemars(length(min = 1))]
     pub bootstrap_servers: String,
 
     /// Container image of the workers and the REST sidecar; the operator's own image when unset.

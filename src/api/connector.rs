@@ -26,9 +26,10 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub struct KafkaConnectorSpec {
     /// The connector class (`connector.class`), a Java class name or its short form.
+    #[schemars(length(min = 1))]
     pub class: String,
 
-    /// Maximum number of tasks (`tasks.max`).
+    /// Maximum number of tasks (`tasks.max`), at least 1; 1 when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub tasks_max: Option<i32>,
@@ -51,9 +52,12 @@ pub struct KafkaConnectorSpec {
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum ConnectorState {
+    /// The connector instance and its tasks run.
     #[default]
     Running,
+    /// The connector instance and its tasks stay assigned but process nothing.
     Paused,
+    /// The connector instance stays assigned, its tasks are shut down and hold no worker.
     Stopped,
 }
 
@@ -77,7 +81,7 @@ pub struct KafkaConnectorStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks_ready: Option<String>,
 
-    /// Worker that runs the connector instance, and the worker of each task id.
+    /// Worker (pod name) the controller assigned the connector instance to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connector_worker: Option<String>,
 
@@ -93,10 +97,14 @@ pub struct KafkaConnectorStatus {
 /// Connect's `ConnectorStateInfo`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 pub struct ConnectorStatusInfo {
+    /// The connector name.
     pub name: String,
+    /// State of the connector instance.
     pub connector: StateInfo,
+    /// State of each task, by task id.
     #[serde(default)]
     pub tasks: Vec<TaskStateInfo>,
+    /// `source` or `sink`, once the connector class is known.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub connector_type: Option<String>,
 }
@@ -104,8 +112,11 @@ pub struct ConnectorStatusInfo {
 /// State of a connector instance (`RUNNING`, `PAUSED`, `STOPPED`, `FAILED`, `UNASSIGNED`, `RESTARTING`).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 pub struct StateInfo {
+    /// `RUNNING`, `PAUSED`, `STOPPED`, `FAILED`, `UNASSIGNED` or `RESTARTING`.
     pub state: String,
+    /// The worker (pod name) that runs the connector instance.
     pub worker_id: String,
+    /// The failure's stack trace or message, when `state` is `FAILED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
 }
@@ -113,9 +124,13 @@ pub struct StateInfo {
 /// State of one task.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 pub struct TaskStateInfo {
+    /// The task id, from 0.
     pub id: i32,
+    /// `RUNNING`, `PAUSED`, `FAILED`, `UNASSIGNED` or `RESTARTING`.
     pub state: String,
+    /// The worker (pod name) that runs the task.
     pub worker_id: String,
+    /// The failure's stack trace or message, when `state` is `FAILED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
 }
@@ -123,6 +138,8 @@ pub struct TaskStateInfo {
 /// Connect's `ConnectorTaskId`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 pub struct TaskInfo {
+    /// The connector name.
     pub connector: String,
+    /// The task id, from 0.
     pub task: i32,
 }

@@ -1,0 +1,269 @@
+//! The Kubernetes controller (`tributary operator`): one [`Context`] for the reconcilers,
+//! a [`State`] shared with the HTTP server (`/metrics`, `/healthz`, `/readyz`), and [`run`],
+//! which waits for leadership and then drives the `KafkaConnect` controller.
+
+pub mod assignment;
+pub mod connect;
+pub mod leader;
+pub mod metrics;
+pub mod resources;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::State as AxumState;
+use axum::http::StatusCode;
+use axum::routing::get;
+use futures::{FutureExt, StreamExt};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::core::v1::{ConfigMap, Service};
+use kube::runtime::controller::Controller;
+use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::{finalizer, watcher};
+use kube::{Api, Client, ResourceExt};
+
+use crate::api::{CLUSTER_LABEL, KafkaConnect, KafkaConnector};
+use leader::{LeaseElector, LeaseTiming};
+use metrics::Metrics;
+
+/// The field manager of every server-side apply the operator makes.
+pub const FIELD_MANAGER: &str = "tributary-operator";
+
+/// Failures of a reconcile; [`Error::metric_label`] names them on the failure counter.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The Kubernetes API answered with an error.
+    #[error("kubernetes API: {0}")]
+    Kube(#[from] kube::Error),
+
+    /// Adding or removing the finalizer, or the reconcile inside it, failed.
+    #[error("finalizer: {0}")]
+    Finalizer(#[source] Box<finalizer::Error<Error>>),
+
+    /// A status or child object could not be serialized.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+
+    /// The object lacks a field the API server always sets (`metadata.namespace`, `uid`).
+    #[error("object has no {0}")]
+    MissingField(&'static str),
+
+    /// This replica lost the leader lease; the process should exit and restart.
+    #[error("lost the leader lease {0}")]
+    LeadershipLost(String),
+}
+
+impl Error {
+    /// A short, stable label for the failure counter.
+    pub fn metric_label(&self) -> &'static str {
+        match self {
+            Error::Kube(_) => "kube",
+            Error::Finalizer(inner) => match inner.as_ref() {
+                finalizer::Error::ApplyFailed(e) | finalizer::Error::CleanupFailed(e) => {
+                    e.metric_label()
+                }
+                _ => "finalizer",
+            },
+            Error::Json(_) => "json",
+            Error::MissingField(_) => "missing_field",
+            Error::LeadershipLost(_) => "leadership_lost",
+        }
+    }
+}
+
+/// The controller's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How the operator runs: what it watches, its lease, and the workers' default image.
+#[derive(Clone, Debug)]
+pub struct OperatorConfig {
+    /// Watch only this namespace; all namespaces when `None`.
+    pub watch_namespace: Option<String>,
+    /// Namespace of the leader Lease.
+    pub lease_namespace: String,
+    /// Name of the leader Lease.
+    pub lease_name: String,
+    /// This replica's identity in the Lease and in Events (the pod name in a cluster).
+    pub identity: String,
+    /// Image of the workers when a `KafkaConnect` names none (the operator's own image).
+    pub default_image: String,
+    /// Timing of the leader election.
+    pub lease_timing: LeaseTiming,
+}
+
+/// Shared between the controller and the HTTP server.
+#[derive(Clone, Default)]
+pub struct State {
+    metrics: Arc<Metrics>,
+    /// True once the API server answered a lease round-trip (standbys are ready too).
+    ready: Arc<AtomicBool>,
+    /// True while this replica leads.
+    leader: Arc<AtomicBool>,
+}
+
+impl State {
+    /// The metrics in Prometheus text format.
+    pub fn metrics_text(&self) -> String {
+        self.metrics.encode().unwrap_or_default()
+    }
+
+    /// True while this replica holds the leader lease.
+    pub fn is_leader(&self) -> bool {
+        self.leader.load(Ordering::Relaxed)
+    }
+
+    fn context(&self, client: Client, config: &OperatorConfig) -> Arc<Context> {
+        let reporter = Reporter {
+            controller: FIELD_MANAGER.into(),
+            instance: Some(config.identity.clone()),
+        };
+        Arc::new(Context {
+            recorder: Recorder::new(client.clone(), reporter),
+            client,
+            metrics: self.metrics.clone(),
+            default_image: config.default_image.clone(),
+        })
+    }
+}
+
+/// What every reconcile gets.
+#[derive(Clone)]
+pub struct Context {
+    /// The API client.
+    pub client: Client,
+    /// Publishes Kubernetes Events about the reconciled objects.
+    pub recorder: Recorder,
+    /// Reconcile counters and durations.
+    pub metrics: Arc<Metrics>,
+    /// Worker image when a `KafkaConnect` names none.
+    pub default_image: String,
+}
+
+/// The HTTP routes: `/metrics` (Prometheus text), `/healthz` (the process serves),
+/// `/readyz` (the API server has answered a lease round-trip).
+pub fn router(state: State) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics_handler))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready_handler))
+        .with_state(state)
+}
+
+async fn metrics_handler(AxumState(state): AxumState<State>) -> String {
+    state.metrics_text()
+}
+
+async fn ready_handler(AxumState(state): AxumState<State>) -> (StatusCode, &'static str) {
+    if state.ready.load(Ordering::Relaxed) {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready")
+    }
+}
+
+/// Waits for the leader lease, then runs the controllers until `shutdown` completes
+/// (then releases the lease and returns `Ok`) or leadership is lost (returns
+/// [`Error::LeadershipLost`]: the caller exits so the pod restarts as a candidate).
+pub async fn run(
+    state: State,
+    client: Client,
+    config: OperatorConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let leases: Api<Lease> = Api::namespaced(client.clone(), &config.lease_namespace);
+    let elector = Arc::new(LeaseElector::new(
+        leases,
+        &config.lease_name,
+        &config.identity,
+        config.lease_timing,
+    ));
+    let shutdown = shutdown.shared();
+
+    // A standby is healthy and ready once it can talk to the API server.
+    let probe = elector.try_acquire_or_renew().await?;
+    state.ready.store(true, Ordering::Relaxed);
+    if !probe {
+        tracing::info!(lease = %config.lease_name, "waiting for the leader lease");
+        tokio::select! {
+            () = elector.acquire() => {}
+            () = shutdown.clone() => return Ok(()),
+        }
+    }
+    state.leader.store(true, Ordering::Relaxed);
+    tracing::info!(identity = %config.identity, "leading");
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let lost = Arc::new(AtomicBool::new(false));
+    let watchdog = tokio::spawn({
+        let elector = elector.clone();
+        let lost = lost.clone();
+        let shutdown = shutdown.clone();
+        async move {
+            tokio::select! {
+                () = elector.hold() => lost.store(true, Ordering::Relaxed),
+                () = shutdown => {}
+            }
+            let _ = stop_tx.send(());
+        }
+    });
+
+    run_controllers(
+        state.context(client.clone(), &config),
+        &config,
+        stop_rx.map(|_| ()),
+    )
+    .await;
+    watchdog.abort();
+    state.leader.store(false, Ordering::Relaxed);
+    if lost.load(Ordering::Relaxed) {
+        return Err(Error::LeadershipLost(config.lease_name));
+    }
+    elector.release().await
+}
+
+async fn run_controllers(
+    ctx: Arc<Context>,
+    config: &OperatorConfig,
+    stop: impl Future<Output = ()> + Send + Sync + 'static,
+) {
+    let client = ctx.client.clone();
+    fn api<K>(client: &Client, namespace: Option<&str>) -> Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        K::DynamicType: Default,
+    {
+        match namespace {
+            Some(ns) => Api::namespaced(client.clone(), ns),
+            None => Api::all(client.clone()),
+        }
+    }
+    let ns = config.watch_namespace.as_deref();
+    let children = watcher::Config::default().labels(CLUSTER_LABEL);
+    Controller::new(api::<KafkaConnect>(&client, ns), watcher::Config::default())
+        .owns(api::<StatefulSet>(&client, ns), children.clone())
+        .owns(api::<ConfigMap>(&client, ns), children.clone())
+        .owns(api::<Service>(&client, ns), children)
+        // A connector's `${secrets:..}` references shape its cluster's Role.
+        .watches(
+            api::<KafkaConnector>(&client, ns),
+            watcher::Config::default().labels(CLUSTER_LABEL),
+            |connector| {
+                let namespace = connector.namespace();
+                connector.labels().get(CLUSTER_LABEL).map(|cluster| {
+                    ObjectRef::new(cluster).within(namespace.as_deref().unwrap_or_default())
+                })
+            },
+        )
+        .graceful_shutdown_on(stop)
+        .run(connect::reconcile, connect::error_policy, ctx)
+        .for_each(|outcome| async move {
+            if let Err(error) = outcome {
+                tracing::debug!(%error, "reconcile did not complete");
+            }
+        })
+        .await;
+}
