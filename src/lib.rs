@@ -8,6 +8,7 @@
 pub mod api;
 pub mod cli;
 pub mod connectors;
+pub mod controller;
 pub mod data;
 pub mod error;
 pub mod rest;

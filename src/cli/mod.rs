@@ -2,6 +2,7 @@
 
 mod crd;
 mod not_yet;
+mod operator;
 mod standalone;
 
 use std::process::ExitCode;
@@ -49,7 +50,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             worker_properties,
             connector_configs,
         } => standalone::run(&worker_properties, &connector_configs).await,
-        Command::Operator => not_yet::run("operator"),
+        Command::Operator => operator::run().await,
         Command::Worker => not_yet::run("worker"),
         Command::Rest => not_yet::run("rest"),
     };
