@@ -39,7 +39,8 @@ pub struct KafkaConnectorSpec {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub config: BTreeMap<String, String>,
 
-    /// Desired state: `running`, `paused` or `stopped`.
+    /// Desired state: `running` (default), `paused` (the instance and tasks stay assigned
+    /// but process nothing) or `stopped` (the instance stays assigned, tasks shut down).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ConnectorState>,
 
@@ -52,12 +53,11 @@ pub struct KafkaConnectorSpec {
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum ConnectorState {
-    /// The connector instance and its tasks run.
+    // Variant doc comments would turn the schema into `oneOf` and hide the field's
+    // description in `kubectl explain`; the meanings are on `KafkaConnectorSpec::state`.
     #[default]
     Running,
-    /// The connector instance and its tasks stay assigned but process nothing.
     Paused,
-    /// The connector instance stays assigned, its tasks are shut down and hold no worker.
     Stopped,
 }
 
