@@ -109,6 +109,48 @@ impl StandaloneHerder {
                 },
             });
         }
+        let version = plugin.version().to_owned();
+        for config in &mut configs {
+            if config.value.name == PLUGIN_VERSION_KEY
+                || config.value.name == "key.converter.plugin.version"
+                || config.value.name == "value.converter.plugin.version"
+                || config.value.name == "header.converter.plugin.version"
+            {
+                set_version_default(config.definition.as_mut(), &version);
+                config.value.value.get_or_insert_with(|| version.clone());
+                // Apache recommends the versions installed: ours is the one.
+                config.value.recommended_values = vec![version.clone()];
+            }
+        }
+        // Apache shows the worker's converters as the defaults of the connector's.
+        let settings = self.worker.settings();
+        for (key, worker_class) in [
+            ("key.converter", &settings.key_converter.class),
+            ("value.converter", &settings.value_converter.class),
+        ] {
+            if let Some(config) = configs.iter_mut().find(|c| c.value.name == key)
+                && let Some(definition) = config.definition.as_mut()
+            {
+                definition.default_value = Some(worker_class.clone());
+                config
+                    .value
+                    .value
+                    .get_or_insert_with(|| worker_class.clone());
+                config.value.recommended_values =
+                    CONVERTERS.iter().map(|c| (*c).to_owned()).collect();
+            }
+        }
+        // Apache's worker default header converter. Headers are not converted by this
+        // build yet; the key is shown as Apache shows it.
+        if let Some(config) = configs
+            .iter_mut()
+            .find(|c| c.value.name == "header.converter")
+            && let Some(definition) = config.definition.as_mut()
+        {
+            let class = "org.apache.kafka.connect.storage.SimpleHeaderConverter".to_owned();
+            definition.default_value = Some(class.clone());
+            config.value.value.get_or_insert(class);
+        }
         Ok(ValidationInfos {
             name: class.clone(),
             error_count: configs.iter().map(|c| c.value.errors.len()).sum(),
@@ -307,6 +349,15 @@ fn with_task_class(connector_class: Option<&str>, task_config: &ConfigMap) -> Co
         config.entry("task.class".to_owned()).or_insert(task_class);
     }
     config
+}
+
+/// The key whose default Apache fills in with the plugin's own version.
+const PLUGIN_VERSION_KEY: &str = "connector.plugin.version";
+
+fn set_version_default(key: Option<&mut PluginConfigKey>, version: &str) {
+    if let Some(key) = key {
+        key.default_value = Some(version.to_owned());
+    }
 }
 
 /// A string map as Java's `Map.toString` prints it: `{a=b, c=d}`.
@@ -616,10 +667,16 @@ impl Herder for StandaloneHerder {
             ConnectorKind::Source => source_config_def(),
             ConnectorKind::Sink => sink_config_def(),
         };
-        Ok(def
+        let mut keys: Vec<PluginConfigKey> = def
             .keys()
             .map(|k| PluginConfigKey::from(k.info()))
-            .collect())
+            .collect();
+        let version = desc.version().to_owned();
+        set_version_default(
+            keys.iter_mut().find(|k| k.name == PLUGIN_VERSION_KEY),
+            &version,
+        );
+        Ok(keys)
     }
 
     async fn validate_config(
