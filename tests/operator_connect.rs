@@ -504,3 +504,104 @@ async fn a_second_operator_waits_while_the_first_leads() {
     two.await.unwrap().unwrap();
     delete_namespace(&client, &ns).await;
 }
+
+/// `GET path` over plain HTTP/1.0; returns the status code and body.
+async fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.ok()?;
+    let code = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n")?.1.to_string();
+    Some((code, body))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_binary_serves_health_readiness_and_metrics_and_stops_on_sigterm() {
+    let client = lab_client().await;
+    install_crds();
+    let ns = create_namespace(&client, "operator-binary").await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tributary"))
+        .arg("operator")
+        .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
+        .env("TRIBUTARY_OPERATOR_LISTEN", &addr)
+        .env("TRIBUTARY_WATCH_NAMESPACE", &ns)
+        .env("POD_NAMESPACE", &ns)
+        .env("POD_NAME", "operator-binary")
+        .kill_on_drop(true)
+        .spawn()
+        .expect("cannot start tributary operator");
+
+    let (code, body) = eventually("/readyz to answer 200", || async {
+        http_get(&addr, "/readyz")
+            .await
+            .filter(|(code, _)| *code == 200)
+    })
+    .await;
+    assert_eq!((code, body.as_str()), (200, "ok"));
+    assert_eq!(http_get(&addr, "/healthz").await.unwrap().0, 200);
+
+    // It leads (the lease names it) and reconciles: the metrics show a KafkaConnect run.
+    let leases: Api<Lease> = Api::namespaced(client.clone(), &ns);
+    eventually("the binary to hold the lease", || async {
+        let spec = leases.get_opt("tributary-operator").await.ok()??.spec?;
+        (spec.holder_identity.as_deref() == Some("operator-binary")).then_some(())
+    })
+    .await;
+    let connects: Api<KafkaConnect> = Api::namespaced(client.clone(), &ns);
+    let spec = KafkaConnectSpec {
+        replicas: 1,
+        bootstrap_servers: "k:9092".into(),
+        ..KafkaConnectSpec::default()
+    };
+    connects
+        .create(&PostParams::default(), &KafkaConnect::new("bin", spec))
+        .await
+        .unwrap();
+    let metrics = eventually("reconcile metrics", || async {
+        let (code, body) = http_get(&addr, "/metrics").await?;
+        (code == 200
+            && body.contains("tributary_operator_reconciliations_total{kind=\"KafkaConnect\"}"))
+        .then_some(body)
+    })
+    .await;
+    assert!(
+        metrics.contains("# TYPE tributary_operator_reconcile_duration_seconds histogram"),
+        "{metrics}"
+    );
+
+    // SIGTERM: a clean exit that releases the lease.
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(TIMEOUT, child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "operator exited with {status}");
+    let lease = leases.get("tributary-operator").await.unwrap();
+    assert_eq!(lease.spec.unwrap().holder_identity, None);
+
+    // Let the finalizer go so the namespace can be deleted without an operator.
+    let _ = connects
+        .patch(
+            "bin",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(serde_json::json!({"metadata": {"finalizers": null}})),
+        )
+        .await;
+    delete_namespace(&client, &ns).await;
+}
