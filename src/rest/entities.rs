@@ -77,8 +77,10 @@ pub struct ErrorMessage {
     pub message: String,
 }
 
-/// The body of `POST /connectors`.
+/// The body of `POST /connectors`. Unknown fields are refused, as Jackson refuses them
+/// in Apache.
 #[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateConnectorRequest {
     pub name: Option<String>,
     pub config: Option<ConfigMap>,

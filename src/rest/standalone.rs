@@ -19,7 +19,7 @@ use super::sink_offsets;
 use crate::connectors::{ConfigMap, ConnectorKind};
 use crate::runtime::config::connector::{sink_config_def, source_config_def};
 use crate::runtime::config::def::ConfigValueInfo;
-use crate::runtime::storage::{decode_value, encode_key, encode_value};
+use crate::runtime::storage::{OffsetMap, decode_value, encode_key, encode_value};
 use crate::runtime::{State, TargetState, TaskId, Worker};
 
 struct ConnectorEntry {
@@ -315,10 +315,7 @@ impl StandaloneHerder {
         &self,
         name: &str,
         config: &ConfigMap,
-        offsets: Vec<(
-            serde_json::Map<String, serde_json::Value>,
-            Option<serde_json::Map<String, serde_json::Value>>,
-        )>,
+        offsets: Vec<(OffsetMap, Option<OffsetMap>)>,
     ) -> HerderResult<bool> {
         // `Connector::alter_source_offsets` cannot be called through `Box<dyn Connector>`
         // (async_trait needs the connector to be `Sync`, which the trait does not
