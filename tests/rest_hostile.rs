@@ -34,7 +34,7 @@ fn start() -> (WorkerProcess, tempfile::TempDir) {
     );
     let mut worker = WorkerProcess::tributary(&props, &[], port, dir.path().join("log"));
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !http("GET", &worker.url("/"), None).is_some_and(|(c, _)| c == 200) {
+    while http("GET", &worker.url("/"), None).is_none_or(|(c, _)| c != 200) {
         assert!(
             worker.child.try_wait().unwrap().is_none(),
             "{}",
