@@ -31,7 +31,8 @@ pub struct SubmittedRecords {
     /// Sequence number of the front of `records`.
     first_seq: u64,
     records: VecDeque<Submitted>,
-    /// Offsets of the acknowledged prefix not yet taken by [`take_committable`].
+    /// Latest offset per partition of the acknowledged prefix, not yet taken by
+    /// [`take_committable`].
     ///
     /// [`take_committable`]: SubmittedRecords::take_committable
     committable: Vec<(JsonMap, JsonMap)>,
@@ -66,8 +67,20 @@ impl SubmittedRecords {
             let record = self.records.pop_front().expect("front exists");
             self.first_seq += 1;
             // Connectors without offsets (stdin) give empty maps: nothing to store.
-            if !record.partition.is_empty() {
-                self.committable.push((record.partition, record.offset));
+            if record.partition.is_empty() {
+                continue;
+            }
+            // Only the latest offset per partition is worth keeping: between two flushes
+            // a source acknowledges millions of records over a handful of partitions.
+            // The scan runs from the newest entry, which is almost always the match.
+            match self
+                .committable
+                .iter_mut()
+                .rev()
+                .find(|(partition, _)| *partition == record.partition)
+            {
+                Some(entry) => entry.1 = record.offset,
+                None => self.committable.push((record.partition, record.offset)),
             }
         }
     }
@@ -77,8 +90,7 @@ impl SubmittedRecords {
         self.records.len()
     }
 
-    /// The offsets that became committable since the last call, in order (later entries
-    /// for the same partition supersede earlier ones).
+    /// The latest committable offset of each partition acknowledged since the last call.
     pub fn take_committable(&mut self) -> Vec<(JsonMap, JsonMap)> {
         std::mem::take(&mut self.committable)
     }
@@ -104,13 +116,28 @@ mod tests {
         assert!(s.take_committable().is_empty(), "b is acked but a is not");
         s.ack(a);
         let got = s.take_committable();
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[1].1, map(json!({"position": 20})));
+        assert_eq!(got.len(), 1, "one entry per partition");
+        assert_eq!(got[0].1, map(json!({"position": 20})));
         assert_eq!(s.in_flight(), 1);
         s.ack(c);
         s.ack(c);
         assert_eq!(s.take_committable()[0].1, map(json!({"position": 30})));
         assert_eq!(s.in_flight(), 0);
+    }
+
+    #[test]
+    fn committable_keeps_the_latest_offset_of_each_partition() {
+        let mut s = SubmittedRecords::new();
+        let (a, b) = (map(json!({"f": "a"})), map(json!({"f": "b"})));
+        for i in 0..1000 {
+            let p = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let seq = s.submit(p, map(json!({"position": i})));
+            s.ack(seq);
+        }
+        let got = s.take_committable();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0], (a, map(json!({"position": 998}))));
+        assert_eq!(got[1], (b, map(json!({"position": 999}))));
     }
 
     #[test]
