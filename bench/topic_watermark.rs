@@ -29,13 +29,19 @@ fn main() {
                 let partitions = metadata.topics().first()?.partitions().len() as i32;
                 let mut sum = 0;
                 for p in 0..partitions {
-                    sum += consumer.fetch_watermarks(topic, p, Duration::from_secs(5)).ok()?.1;
+                    sum += consumer
+                        .fetch_watermarks(topic, p, Duration::from_secs(5))
+                        .ok()?
+                        .1;
                 }
                 Some(sum)
             })
             .unwrap_or(0);
         if total >= count {
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_secs_f64();
             println!("{:.3}", now - start);
             return;
         }

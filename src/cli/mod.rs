@@ -43,13 +43,13 @@ pub enum Command {
 
 /// Runs the chosen subcommand and maps its outcome to an exit code.
 pub async fn run(cli: Cli) -> ExitCode {
-    crate::telemetry::init("info", cli.log_json);
+    let log_reload = crate::telemetry::init("info", cli.log_json);
     let outcome = match cli.command {
         Command::Crd => crd::run(),
         Command::Standalone {
             worker_properties,
             connector_configs,
-        } => standalone::run(&worker_properties, &connector_configs).await,
+        } => standalone::run(&worker_properties, &connector_configs, log_reload).await,
         Command::Operator => operator::run().await,
         Command::Worker => not_yet::run("worker"),
         Command::Rest => not_yet::run("rest"),

@@ -13,6 +13,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 
 use crate::connectors::Registry;
 use crate::rest::entities::ServerInfo;
+use crate::rest::loggers::Loggers;
 use crate::rest::standalone::StandaloneHerder;
 use crate::rest::{Herder, routes};
 use crate::runtime::config::file::{self as connector_file, InitialState};
@@ -20,10 +21,12 @@ use crate::runtime::config::{properties, worker::WorkerConfig};
 use crate::runtime::storage::{FileOffsetBackingStore, OffsetBackingStore};
 use crate::runtime::worker::ConverterSpec;
 use crate::runtime::{StatusStore, TargetState, Worker, WorkerSettings};
+use crate::telemetry::LogReloadHandle;
 
 pub async fn run(
     worker_properties: &Path,
     connector_files: &[PathBuf],
+    log_reload: LogReloadHandle,
 ) -> anyhow::Result<ExitCode> {
     let props = properties::load_file(worker_properties)
         .with_context(|| format!("cannot read worker config {}", worker_properties.display()))?;
@@ -110,7 +113,8 @@ pub async fn run(
     tracing::info!(%listener, worker_id, "REST server listening");
     let shutdown = tokio_util::sync::CancellationToken::new();
     let server = {
-        let app = routes::router(herder.clone() as Arc<dyn Herder>);
+        let loggers = Arc::new(Loggers::new(Some(log_reload), "INFO"));
+        let app = routes::router_with_loggers(herder.clone() as Arc<dyn Herder>, loggers);
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
             axum::serve(tcp, app)

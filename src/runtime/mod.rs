@@ -11,6 +11,7 @@ pub mod source_task;
 pub mod status;
 pub mod storage;
 pub mod submitted;
+pub mod topics;
 pub mod worker;
 
 pub use status::{State, Status, StatusStore, TaskId};

@@ -82,6 +82,7 @@ pub struct SinkTaskRunner {
     pub target: watch::Receiver<TargetState>,
     pub shutdown: CancellationToken,
     pub metrics: Arc<TaskMetrics>,
+    pub topics: super::topics::TopicReporter,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -283,6 +284,7 @@ impl SinkTaskRunner {
             }
         }
         for (tp, offset) in positions {
+            self.topics.saw(&tp.topic);
             state.consumed.insert(tp, offset + 1);
         }
         self.metrics.record_written(count);

@@ -62,6 +62,7 @@ pub struct SourceTaskRunner {
     pub target: watch::Receiver<TargetState>,
     pub shutdown: CancellationToken,
     pub metrics: Arc<super::metrics::TaskMetrics>,
+    pub topics: super::topics::TopicReporter,
 }
 
 /// Why the loop ended with an error: the trace of the FAILED state.
@@ -160,6 +161,9 @@ impl SourceTaskRunner {
                         Ok(records) if records.is_empty() => {}
                         Ok(records) => {
                             self.metrics.record_polled(records.len());
+                            for record in &records {
+                                self.topics.saw(&record.topic);
+                            }
                             pipeline.send_all(records, &self.converters).await?;
                         }
                         Err(e) if e.is_retriable() => {

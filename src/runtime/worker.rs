@@ -18,6 +18,7 @@ use super::sink_task::{SinkTaskRunner, Subscription};
 use super::source_task::SourceTaskRunner;
 use super::status::{State, Status, StatusStore, TaskId, TaskStatusReporter};
 use super::storage::{OffsetBackingStore, OffsetStorageReader, OffsetStorageWriter};
+use super::topics::ActiveTopics;
 use crate::connectors::{
     self, ConfigMap, Connector, ConnectorError, ConnectorKind, OffsetReader,
     RecordingSinkTaskContext, Registry, SourceTaskContext,
@@ -84,7 +85,7 @@ pub struct Worker {
     tasks: Mutex<HashMap<TaskId, RunningTask>>,
     /// Topics each connector's tasks produced to or consumed from (Apache's active
     /// topics, behind `GET /connectors/{name}/topics`).
-    active_topics: std::sync::Mutex<HashMap<String, std::collections::BTreeSet<String>>>,
+    active_topics: ActiveTopics,
 }
 
 impl Worker {
@@ -101,7 +102,7 @@ impl Worker {
             status,
             connectors: Mutex::default(),
             tasks: Mutex::default(),
-            active_topics: std::sync::Mutex::default(),
+            active_topics: ActiveTopics::default(),
         }
     }
 
@@ -110,28 +111,14 @@ impl Worker {
         &self.settings
     }
 
-    /// Records that a task of `connector` used `topic` (called by the pipelines).
-    pub fn record_active_topic(&self, connector: &str, topic: &str) {
-        let mut topics = self.active_topics.lock().unwrap_or_else(|e| e.into_inner());
-        let set = topics.entry(connector.to_owned()).or_default();
-        if !set.contains(topic) {
-            set.insert(topic.to_owned());
-        }
-    }
-
     /// The topics `connector` has used since the last reset, sorted.
     pub fn active_topics(&self, connector: &str) -> Vec<String> {
-        let topics = self.active_topics.lock().unwrap_or_else(|e| e.into_inner());
-        topics
-            .get(connector)
-            .map(|set| set.iter().cloned().collect())
-            .unwrap_or_default()
+        self.active_topics.get(connector)
     }
 
     /// Forgets the topics `connector` has used.
     pub fn reset_active_topics(&self, connector: &str) {
-        let mut topics = self.active_topics.lock().unwrap_or_else(|e| e.into_inner());
-        topics.remove(connector);
+        self.active_topics.reset(connector);
     }
 
     pub fn worker_id(&self) -> &str {
@@ -292,6 +279,7 @@ impl Worker {
                     target: target_rx,
                     shutdown: shutdown.clone(),
                     metrics: metrics.clone(),
+                    topics: self.active_topics.reporter(&id.connector),
                 };
                 tokio::spawn(runner.run())
             }
@@ -322,6 +310,7 @@ impl Worker {
                     target: target_rx,
                     shutdown: shutdown.clone(),
                     metrics: metrics.clone(),
+                    topics: self.active_topics.reporter(&id.connector),
                 };
                 tokio::spawn(runner.run())
             }
