@@ -89,6 +89,16 @@ pub struct KafkaConnectorStatus {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub task_assignment: BTreeMap<String, String>,
 
+    /// Task configs computed by the worker running the connector instance (one map per
+    /// task, in task-id order); the controller assigns that many tasks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub task_configs: Vec<BTreeMap<String, String>>,
+
+    /// The `metadata.generation` the `taskConfigs` were computed for; tasks start only
+    /// from task configs of the current generation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_configs_generation: Option<i64>,
+
     /// Topics the connector has used (`GET /connectors/{name}/topics`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub topics: Vec<String>,
@@ -98,11 +108,18 @@ pub struct KafkaConnectorStatus {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 pub struct ConnectorStatusInfo {
     /// The connector name.
-    pub name: String,
-    /// State of the connector instance.
-    pub connector: StateInfo,
-    /// State of each task, by task id.
     #[serde(default)]
+    #[schemars(transform = without_default)]
+    pub name: String,
+    /// State of the connector instance. Optional in the schema: each worker applies only
+    /// its own entries, and a worker running tasks only must be able to write without it.
+    #[serde(default)]
+    #[schemars(transform = without_default)]
+    pub connector: StateInfo,
+    /// State of each task, by task id. A map-list keyed by `id`, so each worker owns its
+    /// own entries under server-side apply.
+    #[serde(default)]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["id"]))]
     pub tasks: Vec<TaskStateInfo>,
     /// `source` or `sink`, once the connector class is known.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
@@ -142,4 +159,10 @@ pub struct TaskInfo {
     pub connector: String,
     /// The task id, from 0.
     pub task: i32,
+}
+
+/// Keeps a field optional without a schema `default`: the API server would otherwise fill
+/// the default in, and a worker's partial status would grow fields nobody owns.
+fn without_default(schema: &mut schemars::Schema) {
+    schema.remove("default");
 }

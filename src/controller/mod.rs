@@ -4,6 +4,7 @@
 
 pub mod assignment;
 pub mod connect;
+pub mod connector;
 pub mod leader;
 pub mod metrics;
 pub mod resources;
@@ -242,8 +243,10 @@ async fn run_controllers(
         }
     }
     let ns = config.watch_namespace.as_deref();
+    let stop = stop.shared();
+    let assignments = run_assignment(ctx.clone(), ns, stop.clone());
     let children = watcher::Config::default().labels(CLUSTER_LABEL);
-    Controller::new(api::<KafkaConnect>(&client, ns), watcher::Config::default())
+    let resources = Controller::new(api::<KafkaConnect>(&client, ns), watcher::Config::default())
         .owns(api::<StatefulSet>(&client, ns), children.clone())
         .owns(api::<ConfigMap>(&client, ns), children.clone())
         .owns(api::<Service>(&client, ns), children)
@@ -264,6 +267,55 @@ async fn run_controllers(
             if let Err(error) = outcome {
                 tracing::debug!(%error, "reconcile did not complete");
             }
+        });
+    futures::join!(resources, assignments);
+}
+
+/// The connector assignment controller: one reconcile per `KafkaConnect` cluster, woken by
+/// its connectors and its workers' Leases, and periodically (leases expire silently).
+fn run_assignment(
+    ctx: Arc<Context>,
+    ns: Option<&str>,
+    stop: impl Future<Output = ()> + Send + Sync + 'static,
+) -> impl Future<Output = ()> {
+    let client = ctx.client.clone();
+    let to_cluster = |labels: &std::collections::BTreeMap<String, String>,
+                      namespace: Option<String>| {
+        labels.get(CLUSTER_LABEL).map(|cluster| {
+            ObjectRef::<KafkaConnect>::new(cluster).within(namespace.as_deref().unwrap_or_default())
         })
-        .await;
+    };
+    let (connects, connectors, leases) = match ns {
+        Some(ns) => (
+            Api::<KafkaConnect>::namespaced(client.clone(), ns),
+            Api::<KafkaConnector>::namespaced(client.clone(), ns),
+            Api::<Lease>::namespaced(client.clone(), ns),
+        ),
+        None => (
+            Api::all(client.clone()),
+            Api::all(client.clone()),
+            Api::all(client),
+        ),
+    };
+    Controller::new(connects, watcher::Config::default())
+        .watches(
+            connectors,
+            watcher::Config::default().labels(CLUSTER_LABEL),
+            move |c| to_cluster(c.labels(), c.namespace()),
+        )
+        .watches(
+            leases,
+            watcher::Config::default().labels(&format!(
+                "{CLUSTER_LABEL},{}=worker",
+                resources::COMPONENT_LABEL
+            )),
+            move |l| to_cluster(l.labels(), l.namespace()),
+        )
+        .graceful_shutdown_on(stop)
+        .run(connector::reconcile, connector::error_policy, ctx)
+        .for_each(|outcome| async move {
+            if let Err(error) = outcome {
+                tracing::debug!(%error, "connector assignment did not complete");
+            }
+        })
 }
