@@ -14,5 +14,6 @@ pub mod error;
 pub mod rest;
 pub mod runtime;
 pub mod telemetry;
+pub mod worker;
 
 pub use error::{Error, Result};

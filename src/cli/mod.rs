@@ -4,6 +4,7 @@ mod crd;
 mod not_yet;
 mod operator;
 mod standalone;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -51,7 +52,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             connector_configs,
         } => standalone::run(&worker_properties, &connector_configs, log_reload).await,
         Command::Operator => operator::run().await,
-        Command::Worker => not_yet::run("worker"),
+        Command::Worker => worker::run().await,
         Command::Rest => not_yet::run("rest"),
     };
     match outcome {

@@ -1,0 +1,167 @@
+//! `tributary worker`: one worker pod of a `KafkaConnect` cluster. Only wiring: identity
+//! from the environment, the worker properties, the offset store, the runtime worker, the
+//! health server, and [`crate::worker::run`] until SIGTERM/Ctrl-C.
+//!
+//! Environment (the StatefulSet sets it): `POD_NAME`, `POD_NAMESPACE`, `TRIBUTARY_CLUSTER`,
+//! `TRIBUTARY_WORKER_CONFIG` (default `/etc/tributary/worker.properties`),
+//! `TRIBUTARY_WORKER_LISTEN` (health server, default `0.0.0.0:8084`) and
+//! `TRIBUTARY_OFFSETS_FILE` (source offsets, default `/tmp/tributary-<pod>.offsets`).
+//!
+//! Source offsets live in a file per worker for now: a source task that moves to another
+//! worker starts from that worker's file (the Kafka offsets topic store replaces this).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+
+use crate::connectors::Registry;
+use crate::runtime::config::{properties, worker::WorkerConfig};
+use crate::runtime::storage::{FileOffsetBackingStore, OffsetBackingStore};
+use crate::runtime::worker::ConverterSpec;
+use crate::runtime::{StatusStore, Worker, WorkerSettings};
+use crate::worker::{self, Identity, Readiness, lease::LeaseTiming};
+
+pub async fn run() -> anyhow::Result<ExitCode> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let required = |name: &str| env(name).with_context(|| format!("{name} is not set"));
+    let identity = Identity {
+        pod: required("POD_NAME")?,
+        namespace: env("POD_NAMESPACE").unwrap_or_else(|| "default".into()),
+        cluster: required("TRIBUTARY_CLUSTER")?,
+    };
+    let properties_path = PathBuf::from(
+        env("TRIBUTARY_WORKER_CONFIG").unwrap_or_else(|| "/etc/tributary/worker.properties".into()),
+    );
+    let listen = env("TRIBUTARY_WORKER_LISTEN").unwrap_or_else(|| "0.0.0.0:8084".into());
+    let offsets_file = PathBuf::from(
+        env("TRIBUTARY_OFFSETS_FILE")
+            .unwrap_or_else(|| format!("/tmp/tributary-{}.offsets", identity.pod)),
+    );
+
+    let props = properties::load_file(&properties_path)
+        .with_context(|| format!("cannot read worker config {}", properties_path.display()))?;
+    let config = WorkerConfig::from_props(&props)
+        .with_context(|| format!("invalid worker config {}", properties_path.display()))?;
+    for notice in &config.notices {
+        tracing::warn!("{notice}");
+    }
+    let offsets = Arc::new(FileOffsetBackingStore::new(&offsets_file));
+    offsets
+        .start()
+        .await
+        .with_context(|| format!("cannot load offsets from {}", offsets_file.display()))?;
+    let settings = WorkerSettings {
+        worker_id: identity.pod.clone(),
+        bootstrap_servers: config.bootstrap_servers.join(","),
+        key_converter: ConverterSpec {
+            class: config.key_converter.clone(),
+            config: config
+                .converter_config("key.converter")
+                .into_iter()
+                .collect(),
+        },
+        value_converter: ConverterSpec {
+            class: config.value_converter.clone(),
+            config: config
+                .converter_config("value.converter")
+                .into_iter()
+                .collect(),
+        },
+        producer: config.producer_passthrough.clone().into_iter().collect(),
+        consumer: config.consumer_passthrough.clone().into_iter().collect(),
+        offset_flush_interval: config.offset_flush_interval,
+        offset_flush_timeout: config.offset_flush_timeout,
+        task_shutdown_timeout: config.task_shutdown_graceful_timeout,
+    };
+    let runtime = Arc::new(Worker::new(
+        settings,
+        Arc::new(Registry::builtin()),
+        offsets.clone(),
+        StatusStore::new(),
+    ));
+
+    // Booting: a missing kubeconfig or service account is fatal.
+    let client = kube::Client::try_default()
+        .await
+        .context("cannot build a Kubernetes client (kubeconfig or in-cluster config)")?;
+    let readiness = Readiness::default();
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let server = tokio::spawn({
+        let app = health_router(readiness.clone());
+        let shutdown = shutdown.clone();
+        async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown.cancelled_owned())
+                .await
+        }
+    });
+    tracing::info!(%listen, pod = %identity.pod, cluster = %identity.cluster, "worker starting");
+    let worker = tokio::spawn(worker::run(
+        identity,
+        client,
+        runtime,
+        LeaseTiming::default(),
+        readiness,
+        shutdown.clone(),
+    ));
+    shutdown_signal().await;
+    tracing::info!("stopping: stopping tasks, releasing status and lease");
+    shutdown.cancel();
+    let outcome = worker.await.context("worker loop panicked")?;
+    offsets
+        .stop()
+        .await
+        .context("cannot write the offsets file")?;
+    let _ = server.await;
+    outcome.context("worker stopped")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `/healthz` (the process serves) and `/readyz` (lease held, connectors listed).
+fn health_router(readiness: Readiness) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/readyz",
+            get(move || {
+                let ready = readiness.is_ready();
+                async move {
+                    if ready {
+                        (StatusCode::OK, "ok")
+                    } else {
+                        (StatusCode::SERVICE_UNAVAILABLE, "not ready")
+                    }
+                }
+            }),
+        )
+}
+
+/// Completes on SIGTERM (Kubernetes stopping the pod) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,130 @@
+//! The worker's membership Lease: named after the pod, labelled with its cluster, renewed
+//! by server-side apply. The controller counts the worker as alive while
+//! `renewTime + leaseDurationSeconds` lies ahead. When renewals keep failing, the holder
+//! reports itself *fenced* before the lease would expire, so the worker stops its tasks
+//! before the controller can hand them to someone else.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use serde_json::json;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::controller::resources::selector_labels;
+
+/// Timing of the membership lease.
+#[derive(Clone, Copy, Debug)]
+pub struct LeaseTiming {
+    /// `leaseDurationSeconds`: how long the controller trusts one renewal.
+    pub duration: Duration,
+    /// Pause between renewals.
+    pub renew_period: Duration,
+    /// Without a successful renewal for this long, the worker fences itself. Shorter than
+    /// `duration`, so tasks stop before the controller sees the lease expire.
+    pub fence_after: Duration,
+}
+
+impl Default for LeaseTiming {
+    fn default() -> Self {
+        LeaseTiming {
+            duration: Duration::from_secs(10),
+            renew_period: Duration::from_secs(2),
+            fence_after: Duration::from_secs(7),
+        }
+    }
+}
+
+/// Holds one worker's membership Lease.
+pub struct MembershipLease {
+    api: Api<Lease>,
+    name: String,
+    cluster: String,
+    field_manager: String,
+    timing: LeaseTiming,
+}
+
+impl MembershipLease {
+    /// The Lease `pod` (holder `pod`) of `cluster`, written with `field_manager`.
+    pub fn new(
+        api: Api<Lease>,
+        pod: &str,
+        cluster: &str,
+        field_manager: &str,
+        timing: LeaseTiming,
+    ) -> Self {
+        MembershipLease {
+            api,
+            name: pod.to_owned(),
+            cluster: cluster.to_owned(),
+            field_manager: field_manager.to_owned(),
+            timing,
+        }
+    }
+
+    /// Creates or renews the Lease once.
+    pub async fn renew(&self) -> kube::Result<()> {
+        let labels: BTreeMap<String, String> = selector_labels(&self.cluster);
+        let lease = json!({
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": { "name": self.name, "labels": labels },
+            "spec": {
+                "holderIdentity": self.name,
+                "leaseDurationSeconds": self.timing.duration.as_secs(),
+                "renewTime": MicroTime(Timestamp::now()),
+            },
+        });
+        self.api
+            .patch(
+                &self.name,
+                &PatchParams::apply(&self.field_manager).force(),
+                &Patch::Apply(&lease),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Renews forever. `held` turns true after each renewal and false once no renewal has
+    /// succeeded within `fence_after`: then the worker must stop everything it runs.
+    pub async fn hold(&self, held: watch::Sender<bool>) {
+        let mut last_renewal: Option<Instant> = None;
+        loop {
+            // A hanging API call counts as a failure too, so fencing is never late.
+            let outcome = tokio::time::timeout(self.timing.renew_period, self.renew())
+                .await
+                .unwrap_or_else(|_| Err(kube::Error::Service("lease renewal timed out".into())));
+            match outcome {
+                Ok(()) => {
+                    last_renewal = Some(Instant::now());
+                    held.send_if_modified(|h| !std::mem::replace(h, true));
+                }
+                Err(error) => {
+                    tracing::warn!(%error, lease = %self.name, "cannot renew the membership lease");
+                    let overdue =
+                        last_renewal.is_none_or(|t| t.elapsed() >= self.timing.fence_after);
+                    if overdue && held.send_if_modified(|h| std::mem::replace(h, false)) {
+                        tracing::error!(
+                            lease = %self.name,
+                            "membership lease not renewed in time: stopping all tasks"
+                        );
+                    }
+                }
+            }
+            tokio::time::sleep(self.timing.renew_period).await;
+        }
+    }
+
+    /// Deletes the Lease on a clean shutdown, so the controller reassigns at once.
+    pub async fn release(&self) -> kube::Result<()> {
+        match self.api.delete(&self.name, &DeleteParams::default()).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+}

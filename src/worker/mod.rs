@@ -1,0 +1,395 @@
+//! `tributary worker` in a cluster: holds this pod's membership Lease, watches the
+//! `KafkaConnector`s of its cluster, runs exactly the connector instances and tasks the
+//! controller assigned to this pod with the runtime [`Worker`], and writes their states
+//! (and, on the instance's worker, the task configs) into each connector's status.
+//!
+//! One loop owns all decisions: it wakes on a watch event, a runtime status change, a
+//! lease change or a periodic tick, compares the wanted set with what runs, and starts or
+//! stops only the differences, so no other connector is touched.
+
+pub mod lease;
+pub mod status;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use kube::api::{Api, Patch, PatchParams};
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Client, ResourceExt};
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{CLUSTER_LABEL, ConnectorState, KafkaConnector};
+use crate::connectors::ConfigMap;
+use crate::runtime::{TargetState, TaskId, Worker};
+use lease::MembershipLease;
+use status::WorkerReport;
+
+/// Failures of the worker loop.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The Kubernetes API answered with an error.
+    #[error("kubernetes API: {0}")]
+    Kube(#[from] kube::Error),
+}
+
+/// Who this worker is.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    /// The pod name: worker id, Lease name and holder.
+    pub pod: String,
+    /// The namespace of the pod, its Lease and its cluster's connectors.
+    pub namespace: String,
+    /// The `KafkaConnect` this worker belongs to.
+    pub cluster: String,
+}
+
+impl Identity {
+    /// This worker's server-side apply field manager.
+    pub fn field_manager(&self) -> String {
+        format!("tributary-worker-{}", self.pod)
+    }
+}
+
+/// Whether this worker is ready (lease held and connectors listed), for `/readyz`.
+#[derive(Clone, Default)]
+pub struct Readiness(Arc<std::sync::atomic::AtomicBool>);
+
+impl Readiness {
+    /// True once the lease is held and the connector watch has listed.
+    pub fn is_ready(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn set(&self, ready: bool) {
+        self.0.store(ready, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Runs the worker until `shutdown` is cancelled; then stops everything, releases its
+/// status entries and deletes its Lease.
+pub async fn run(
+    identity: Identity,
+    client: Client,
+    runtime: Arc<Worker>,
+    lease_timing: lease::LeaseTiming,
+    readiness: Readiness,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
+    let lease = Arc::new(MembershipLease::new(
+        Api::namespaced(client.clone(), &identity.namespace),
+        &identity.pod,
+        &identity.cluster,
+        &identity.field_manager(),
+        lease_timing,
+    ));
+    let (held_tx, mut held) = watch::channel(false);
+    let holder = tokio::spawn({
+        let lease = lease.clone();
+        async move { lease.hold(held_tx).await }
+    });
+
+    let api: Api<KafkaConnector> = Api::namespaced(client, &identity.namespace);
+    let (store, writer) = reflector::store();
+    let wake = Arc::new(Notify::new());
+    let watch_task = tokio::spawn({
+        let wake = wake.clone();
+        let config =
+            watcher::Config::default().labels(&format!("{CLUSTER_LABEL}={}", identity.cluster));
+        let stream = watcher(api.clone(), config)
+            .default_backoff()
+            .reflect(writer);
+        async move {
+            futures::pin_mut!(stream);
+            while let Some(event) = stream.next().await {
+                if let Err(error) = event {
+                    tracing::warn!(%error, "watching KafkaConnectors");
+                }
+                wake.notify_one();
+            }
+        }
+    });
+    let mut changes = runtime.status().subscribe();
+    let mut node = Node {
+        identity,
+        api,
+        runtime,
+        running: BTreeMap::new(),
+        published: BTreeMap::new(),
+    };
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = wake.notified() => {}
+            _ = changes.recv() => {}
+            _ = held.changed() => {}
+            _ = tick.tick() => {}
+        }
+        if !*held.borrow() {
+            readiness.set(false);
+            node.fence().await;
+            continue;
+        }
+        if store.wait_until_ready().await.is_err() {
+            break;
+        }
+        readiness.set(true);
+        node.sync(&store).await;
+        node.publish(&store).await;
+    }
+
+    readiness.set(false);
+    holder.abort();
+    watch_task.abort();
+    node.runtime.stop_all().await;
+    node.running.clear();
+    node.publish(&store).await;
+    lease.release().await?;
+    Ok(())
+}
+
+/// What this worker wants to run for one connector, from its resource.
+struct Wanted {
+    config: ConfigMap,
+    generation: i64,
+    target: TargetState,
+    owns_instance: bool,
+    /// Task id to task config, for the tasks assigned here with current task configs.
+    tasks: BTreeMap<u32, ConfigMap>,
+}
+
+/// What runs here for one connector.
+struct Running {
+    owns_instance: bool,
+    config: ConfigMap,
+    target: TargetState,
+    /// Task configs the instance produced and the generation they belong to.
+    task_configs: Vec<ConfigMap>,
+    generation: i64,
+    tasks: BTreeMap<u32, ConfigMap>,
+}
+
+struct Node {
+    identity: Identity,
+    api: Api<KafkaConnector>,
+    runtime: Arc<Worker>,
+    running: BTreeMap<String, Running>,
+    /// The last status this worker applied per connector, to skip identical applies.
+    published: BTreeMap<String, serde_json::Value>,
+}
+
+impl Node {
+    fn wanted(&self, connector: &KafkaConnector) -> Option<Wanted> {
+        let me = self.identity.pod.as_str();
+        let spec = &connector.spec;
+        let status = connector.status.clone().unwrap_or_default();
+        let generation = connector.metadata.generation.unwrap_or(0);
+        let state = spec.state.unwrap_or_default();
+        let owns_instance = status.connector_worker.as_deref() == Some(me);
+        let configs_current = status.task_configs_generation == Some(generation);
+        let tasks: BTreeMap<u32, ConfigMap> = status
+            .task_assignment
+            .iter()
+            .filter(|(_, worker)| worker.as_str() == me)
+            .filter(|_| configs_current && state != ConnectorState::Stopped)
+            .filter_map(|(id, _)| {
+                let id: u32 = id.parse().ok()?;
+                let config = status.task_configs.get(id as usize)?;
+                Some((id, config.clone()))
+            })
+            .collect();
+        if !owns_instance && tasks.is_empty() {
+            return None;
+        }
+        let mut config: ConfigMap = spec.config.clone();
+        config.insert("connector.class".into(), spec.class.clone());
+        config.insert("tasks.max".into(), spec.tasks_max.unwrap_or(1).to_string());
+        config.insert("name".into(), connector.name_any());
+        Some(Wanted {
+            config,
+            generation,
+            target: match state {
+                ConnectorState::Running => TargetState::Started,
+                ConnectorState::Paused => TargetState::Paused,
+                ConnectorState::Stopped => TargetState::Stopped,
+            },
+            owns_instance,
+            tasks,
+        })
+    }
+
+    /// Starts and stops the differences between what is assigned here and what runs.
+    async fn sync(&mut self, store: &Store<KafkaConnector>) {
+        let wanted: BTreeMap<String, Wanted> = store
+            .state()
+            .iter()
+            .filter_map(|c| Some((c.name_any(), self.wanted(c)?)))
+            .collect();
+        let gone: Vec<String> = self
+            .running
+            .keys()
+            .filter(|name| !wanted.contains_key(*name))
+            .cloned()
+            .collect();
+        for name in gone {
+            tracing::info!(connector = %name, "no longer assigned here: stopping");
+            self.runtime.stop_connector(&name).await;
+            self.runtime.status().remove_connector(&name);
+            self.running.remove(&name);
+        }
+        for (name, wanted) in wanted {
+            self.sync_connector(&name, wanted).await;
+        }
+    }
+
+    async fn sync_connector(&mut self, name: &str, wanted: Wanted) {
+        let restart = match self.running.get(name) {
+            None => true,
+            Some(running) => {
+                running.owns_instance != wanted.owns_instance
+                    || running.config != wanted.config
+                    || (wanted.owns_instance
+                        && (running.target == TargetState::Stopped)
+                            != (wanted.target == TargetState::Stopped))
+            }
+        };
+        if restart {
+            if self.running.remove(name).is_some() {
+                tracing::info!(connector = name, "connector changed: restarting it here");
+                self.runtime.stop_connector(name).await;
+                self.runtime.status().remove_connector(name);
+            }
+            // A worker that runs only tasks still needs the runtime's connector entry
+            // (it knows the connector kind); `Stopped` loads it without starting it.
+            let target = if wanted.owns_instance {
+                wanted.target
+            } else {
+                TargetState::Stopped
+            };
+            let task_configs = self
+                .runtime
+                .start_connector(name, &wanted.config, target)
+                .await
+                .unwrap_or_default();
+            self.running.insert(
+                name.to_owned(),
+                Running {
+                    owns_instance: wanted.owns_instance,
+                    config: wanted.config.clone(),
+                    target: wanted.target,
+                    task_configs,
+                    generation: wanted.generation,
+                    tasks: BTreeMap::new(),
+                },
+            );
+        }
+        let Some(running) = self.running.get_mut(name) else {
+            return;
+        };
+        // Same config, new generation (a state change): the task configs still hold.
+        running.generation = wanted.generation;
+        if running.target != wanted.target {
+            tracing::info!(connector = name, target = ?wanted.target, "changing target state");
+            self.runtime.set_target_state(name, wanted.target).await;
+            running.target = wanted.target;
+        }
+        let stale: Vec<u32> = running
+            .tasks
+            .iter()
+            .filter(|(id, config)| wanted.tasks.get(id) != Some(config))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in stale {
+            let task = TaskId {
+                connector: name.to_owned(),
+                task: id,
+            };
+            tracing::info!(%task, "task no longer assigned here or reconfigured: stopping");
+            self.runtime.stop_tasks(std::slice::from_ref(&task)).await;
+            self.runtime.status().remove_task(&task);
+            running.tasks.remove(&id);
+        }
+        for (id, task_config) in wanted.tasks {
+            if running.tasks.contains_key(&id) {
+                continue;
+            }
+            let task = TaskId {
+                connector: name.to_owned(),
+                task: id,
+            };
+            tracing::info!(%task, "starting assigned task");
+            // A failure is reported as the task's FAILED state by the runtime; the task
+            // stays recorded so it is not retried in a loop (a config change retries it).
+            let _ = self
+                .runtime
+                .start_task(task, &running.config, &task_config, running.target)
+                .await;
+            running.tasks.insert(id, task_config);
+        }
+    }
+
+    /// Stops everything: the lease could not be renewed in time.
+    async fn fence(&mut self) {
+        if self.running.is_empty() {
+            return;
+        }
+        self.runtime.stop_all().await;
+        for name in std::mem::take(&mut self.running).into_keys() {
+            self.runtime.status().remove_connector(&name);
+        }
+    }
+
+    /// What this worker reports for `name`.
+    async fn report(&self, name: &str) -> WorkerReport {
+        let Some(running) = self.running.get(name) else {
+            return WorkerReport::default();
+        };
+        let store = self.runtime.status();
+        let mut report = WorkerReport::default();
+        if running.owns_instance {
+            if let Some(state) = store.connector(name) {
+                let kind = self.runtime.connector_kind(name).await;
+                report.instance = Some((state, kind.map(|k| k.to_string())));
+            }
+            report.task_configs = Some((running.task_configs.clone(), running.generation));
+        }
+        for id in running.tasks.keys() {
+            let task = TaskId {
+                connector: name.to_owned(),
+                task: *id,
+            };
+            if let Some(state) = store.task(&task) {
+                report.tasks.push((*id, state));
+            }
+        }
+        report
+    }
+
+    /// Applies this worker's status part of every connector whose part changed.
+    async fn publish(&mut self, store: &Store<KafkaConnector>) {
+        let params = PatchParams::apply(&self.identity.field_manager()).force();
+        for connector in store.state() {
+            let name = connector.name_any();
+            let patch = self.report(&name).await.to_patch(&name);
+            if self.published.get(&name) == Some(&patch) {
+                continue;
+            }
+            match self
+                .api
+                .patch_status(&name, &params, &Patch::Apply(&patch))
+                .await
+            {
+                Ok(_) => {
+                    self.published.insert(name, patch);
+                }
+                Err(error) => {
+                    tracing::warn!(connector = %name, %error, "cannot write connector status")
+                }
+            }
+        }
+    }
+}
