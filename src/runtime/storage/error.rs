@@ -63,6 +63,40 @@ pub enum OffsetStoreError {
     #[error("OffsetStorageWriter has no flush in progress")]
     NoFlushInProgress,
 
+    /// A worker setting of the Kafka offset store is missing or not a valid value.
+    #[error("Invalid value {value} for configuration {key}: {reason}")]
+    InvalidConfig {
+        key: String,
+        value: String,
+        reason: String,
+    },
+
+    /// A Kafka client of the offset topic failed (creating a client, the topic, a read or a
+    /// write); `operation` says which.
+    #[error("{operation} for offsets topic '{topic}' failed: {source}")]
+    Kafka {
+        operation: &'static str,
+        topic: String,
+        #[source]
+        source: rdkafka::error::KafkaError,
+    },
+
+    /// The broker refused to create the offsets topic.
+    #[error("cannot create offsets topic '{topic}': {reason}")]
+    CreateTopic { topic: String, reason: String },
+
+    /// The offsets topic exists with a cleanup policy other than `compact` (Apache's
+    /// `ConfigException` message from `TopicAdmin.verifyTopicCleanupPolicyOnlyCompact`).
+    #[error("{0}")]
+    TopicNotCompacted(String),
+
+    /// The offsets topic's partitions did not show up in the metadata in time (Apache's
+    /// `KafkaBasedLog` message).
+    #[error(
+        "Could not look up partition metadata for topic '{topic}' in the allotted period. This could indicate a connectivity issue, unavailable topic partitions, or if this is your first use of the topic it may have taken too long to create."
+    )]
+    TopicMetadataTimeout { topic: String },
+
     /// A blocking file task panicked or was cancelled.
     #[error("offset storage background task failed: {0}")]
     Background(#[from] tokio::task::JoinError),
@@ -83,6 +117,11 @@ impl OffsetStoreError {
             OffsetStoreError::AlreadyFlushing | OffsetStoreError::NoFlushInProgress => {
                 "flush_state"
             }
+            OffsetStoreError::InvalidConfig { .. } => "config",
+            OffsetStoreError::Kafka { .. }
+            | OffsetStoreError::CreateTopic { .. }
+            | OffsetStoreError::TopicNotCompacted(_)
+            | OffsetStoreError::TopicMetadataTimeout { .. } => "kafka",
             OffsetStoreError::Background(_) => "background",
         }
     }
