@@ -167,10 +167,7 @@ impl TopicReader {
     fn read_to_end(&mut self) -> Result<(), OffsetStoreError> {
         let mut remaining: HashMap<i32, i64> = HashMap::new();
         for &partition in &self.partitions {
-            let (_low, high) = self
-                .consumer
-                .fetch_watermarks(&self.topic, partition, REQUEST_TIMEOUT)
-                .map_err(|source| self.kafka_error("reading the end offsets", source))?;
+            let high = self.end_offset(partition)?;
             if self.next_offsets.get(&partition).copied().unwrap_or(0) < high {
                 remaining.insert(partition, high);
             }
@@ -196,6 +193,29 @@ impl TopicReader {
             }
         }
         Ok(())
+    }
+
+    /// The end offset of `partition`. Like Apache's `readEndOffsets`, failures are retried
+    /// for a while: a partition of a topic created moments ago may have no leader yet.
+    fn end_offset(&self, partition: i32) -> Result<i64, OffsetStoreError> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match self
+                .consumer
+                .fetch_watermarks(&self.topic, partition, REQUEST_TIMEOUT)
+            {
+                Ok((_low, high)) => return Ok(high),
+                Err(source) if started.elapsed() >= REQUEST_TIMEOUT => {
+                    return Err(self.kafka_error("reading the end offsets", source));
+                }
+                Err(error) => {
+                    tracing::debug!(topic = %self.topic, partition, %error, "retrying end offset");
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+            }
+        }
     }
 
     fn kafka_error(&self, operation: &'static str, source: KafkaError) -> OffsetStoreError {
@@ -373,7 +393,10 @@ impl KafkaOffsetBackingStore {
             // librdkafka refuses `assign` without a group id, unlike the Java consumer;
             // the group never joins (no subscribe) nor commits, so it stays empty on the
             // broker.
-            .set("group.id", format!("{}offsets-reader", config.client_id_base))
+            .set(
+                "group.id",
+                format!("{}offsets-reader", config.client_id_base),
+            )
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")

@@ -1,0 +1,354 @@
+//! Connectors on the lab, end to end: the operator (in-process) assigns a `KafkaConnector`
+//! file source and file sink to two `tributary worker` processes (playing worker pods, with
+//! the pod environment set), lines appended to the source file reach the sink file through
+//! the lab's Kafka, and the statuses show RUNNING with tasks. Then one worker is killed
+//! with SIGKILL: its units move to the survivor once its lease expires, and new lines
+//! still arrive.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::Client;
+use kube::api::{Api, DeleteParams, PostParams};
+use tributary::api::{KafkaConnect, KafkaConnectSpec, KafkaConnector, KafkaConnectorSpec};
+use tributary::controller::leader::LeaseTiming;
+use tributary::controller::{self, OperatorConfig, State};
+
+const CLUSTER: &str = "files";
+
+async fn lab_client() -> Client {
+    let kubeconfig = common::lab_var("KUBECONFIG");
+    let config = kube::Config::from_custom_kubeconfig(
+        kube::config::Kubeconfig::read_from(&kubeconfig).expect("cannot read the lab kubeconfig"),
+        &Default::default(),
+    )
+    .await
+    .expect("invalid lab kubeconfig");
+    Client::try_from(config).expect("cannot build a client")
+}
+
+fn kubectl(args: &[&str]) {
+    let bin = common::lab_var("TRIBUTARY_LAB_BIN");
+    let kubectl = std::env::split_paths(&bin)
+        .map(|dir| dir.join("kubectl"))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| panic!("no kubectl in {bin}; {}", common::LAB_HINT));
+    let out = Command::new(kubectl)
+        .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn install_crds() {
+    let crds = concat!(env!("CARGO_MANIFEST_DIR"), "/crds/tributary.dev.yaml");
+    kubectl(&["apply", "--server-side", "--force-conflicts", "-f", crds]);
+    kubectl(&[
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/kafkaconnects.tributary.dev",
+        "crd/kafkaconnectors.tributary.dev",
+    ]);
+}
+
+async fn create_namespace(client: &Client) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let name = format!("operator-connectors-{}-{nanos}", std::process::id());
+    let api: Api<Namespace> = Api::all(client.clone());
+    let ns = Namespace {
+        metadata: ObjectMeta {
+            name: Some(name.clone()),
+            ..ObjectMeta::default()
+        },
+        ..Namespace::default()
+    };
+    api.create(&PostParams::default(), &ns).await.unwrap();
+    name
+}
+
+/// Polls `check` until it returns `Some`, or fails with `what` after `timeout`.
+async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// A `tributary worker` process with a pod's environment; killed when dropped.
+struct WorkerProcess(Child);
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_worker(pod: &str, ns: &str, dir: &std::path::Path) -> WorkerProcess {
+    let log = std::fs::File::create(dir.join(format!("{pod}.log"))).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_tributary"))
+        .arg("worker")
+        .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
+        .env("POD_NAME", pod)
+        .env("POD_NAMESPACE", ns)
+        .env("TRIBUTARY_CLUSTER", CLUSTER)
+        .env("TRIBUTARY_WORKER_CONFIG", dir.join("worker.properties"))
+        .env("TRIBUTARY_WORKER_LISTEN", "127.0.0.1:0")
+        .env("TRIBUTARY_OFFSETS_FILE", dir.join(format!("{pod}.offsets")))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("cannot start tributary worker");
+    WorkerProcess(child)
+}
+
+fn connector(name: &str, class: &str, config: &[(&str, String)]) -> KafkaConnector {
+    let mut c = KafkaConnector::new(
+        name,
+        KafkaConnectorSpec {
+            class: class.into(),
+            tasks_max: Some(1),
+            config: config
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            ..KafkaConnectorSpec::default()
+        },
+    );
+    c.metadata.labels = Some(BTreeMap::from([(
+        "tributary.dev/cluster".into(),
+        CLUSTER.into(),
+    )]));
+    c
+}
+
+fn append(path: &std::path::Path, lines: &[String]) {
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .unwrap();
+    for line in lines {
+        writeln!(file, "{line}").unwrap();
+    }
+}
+
+fn sink_has(path: &std::path::Path, lines: &[String]) -> Option<()> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let got: std::collections::BTreeSet<&str> = text.lines().collect();
+    lines.iter().all(|l| got.contains(l.as_str())).then_some(())
+}
+
+/// The worker running task 0 of `name`, when it reports it RUNNING on its assigned worker.
+async fn running_task_worker(api: &Api<KafkaConnector>, name: &str) -> Option<String> {
+    let status = api.get(name).await.ok()?.status?;
+    let assigned = status.task_assignment.get("0")?.clone();
+    let info = status.connector_status?;
+    let task = info.tasks.iter().find(|t| t.id == 0)?;
+    (info.connector.state == "RUNNING" && task.state == "RUNNING" && task.worker_id == assigned)
+        .then_some(assigned)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
+    let client = lab_client().await;
+    let bootstrap = common::bootstrap_servers();
+    install_crds();
+    let ns = create_namespace(&client).await;
+    let dir = tempfile::tempdir().unwrap();
+    eprintln!("worker logs in {}", dir.path().display());
+    let dir = tempfile::TempDir::with_prefix("keep").unwrap(); let dir_keep = dir.keep(); let dir = KeepDir(dir_keep);
+    let source_file = dir.path().join("source.txt");
+    let sink_file = dir.path().join("sink.txt");
+    std::fs::write(&source_file, "").unwrap();
+    let topic = format!("connectors-{}", ns.rsplit('-').next().unwrap());
+    std::fs::write(
+        dir.path().join("worker.properties"),
+        format!(
+            "bootstrap.servers={bootstrap}\n\
+             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             value.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             offset.flush.interval.ms=1000\n"
+        ),
+    )
+    .unwrap();
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let operator = tokio::spawn(controller::run(
+        State::default(),
+        client.clone(),
+        OperatorConfig {
+            watch_namespace: Some(ns.clone()),
+            lease_namespace: ns.clone(),
+            lease_name: "tributary-operator".into(),
+            identity: "operator-a".into(),
+            default_image: "tributary:test".into(),
+            lease_timing: LeaseTiming {
+                duration: Duration::from_secs(3),
+                renew_deadline: Duration::from_secs(2),
+                retry_period: Duration::from_millis(300),
+            },
+        },
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+
+    let connects: Api<KafkaConnect> = Api::namespaced(client.clone(), &ns);
+    connects
+        .create(
+            &PostParams::default(),
+            &KafkaConnect::new(
+                CLUSTER,
+                KafkaConnectSpec {
+                    replicas: 2,
+                    bootstrap_servers: bootstrap.clone(),
+                    ..KafkaConnectSpec::default()
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
+    for c in [
+        connector(
+            "file-source",
+            "FileStreamSource",
+            &[
+                ("file", source_file.display().to_string()),
+                ("topic", topic.clone()),
+            ],
+        ),
+        connector(
+            "file-sink",
+            "FileStreamSink",
+            &[
+                ("file", sink_file.display().to_string()),
+                ("topics", topic.clone()),
+            ],
+        ),
+    ] {
+        connectors.create(&PostParams::default(), &c).await.unwrap();
+    }
+
+    let mut workers = BTreeMap::from([
+        (
+            "files-worker-0",
+            start_worker("files-worker-0", &ns, dir.path()),
+        ),
+        (
+            "files-worker-1",
+            start_worker("files-worker-1", &ns, dir.path()),
+        ),
+    ]);
+
+    let first: Vec<String> = (0..20).map(|i| format!("first line {i}")).collect();
+    append(&source_file, &first);
+    eventually(
+        "the first lines in the sink file",
+        Duration::from_secs(90),
+        || async { sink_has(&sink_file, &first) },
+    )
+    .await;
+
+    // Both connectors report RUNNING with their task, on the workers they were given.
+    let mut placed = BTreeMap::new();
+    for name in ["file-source", "file-sink"] {
+        let worker = eventually(
+            &format!("{name} RUNNING with its task"),
+            Duration::from_secs(30),
+            || running_task_worker(&connectors, name),
+        )
+        .await;
+        let status = connectors.get(name).await.unwrap().status.unwrap();
+        assert_eq!(
+            status.tasks_ready.as_deref(),
+            Some("1/1"),
+            "{name}: {status:?}"
+        );
+        assert_eq!(status.task_configs.len(), 1, "{name}: {status:?}");
+        let info = status.connector_status.unwrap();
+        let kind = if name == "file-source" {
+            "source"
+        } else {
+            "sink"
+        };
+        assert_eq!(info.connector_type.as_deref(), Some(kind));
+        placed.insert(name, worker);
+    }
+    // Two units of each kind over two workers: balanced, one task each.
+    assert_ne!(placed["file-source"], placed["file-sink"], "{placed:?}");
+
+    // SIGKILL the worker running the source task: no clean release, only lease expiry.
+    let victim = placed["file-source"].clone();
+    let survivor = workers
+        .keys()
+        .find(|w| **w != victim)
+        .map(|w| w.to_string())
+        .unwrap();
+    let mut killed = workers.remove(victim.as_str()).unwrap();
+    killed.0.kill().unwrap();
+    killed.0.wait().unwrap();
+    let killed_at = tokio::time::Instant::now();
+
+    let moved = eventually(
+        "the source task RUNNING on the surviving worker",
+        Duration::from_secs(30),
+        || async {
+            let worker = running_task_worker(&connectors, "file-source").await?;
+            (worker == survivor).then_some(())
+        },
+    )
+    .await;
+    let _ = moved;
+    let took = killed_at.elapsed();
+    assert!(
+        took <= Duration::from_secs(15),
+        "the source task took {took:?} to move to {survivor}"
+    );
+
+    let second: Vec<String> = (0..20).map(|i| format!("second line {i}")).collect();
+    append(&source_file, &second);
+    eventually(
+        "the second lines in the sink file",
+        Duration::from_secs(60),
+        || async { sink_has(&sink_file, &second) },
+    )
+    .await;
+
+    drop(workers);
+    let _ = stop.send(());
+    let _ = operator.await;
+    let _ = Api::<Namespace>::all(client)
+        .delete(&ns, &DeleteParams::default())
+        .await;
+}
+struct KeepDir(std::path::PathBuf);
+impl KeepDir { fn path(&self) -> &std::path::Path { &self.0 } }
