@@ -23,6 +23,21 @@ pub fn write_java_double(out: &mut Vec<u8>, value: f64) {
     write_java_style(out, shortest)
 }
 
+/// Java's `Double.toString` of any double, non-finite ones included (`NaN`, `Infinity`):
+/// the one Java-double printer of the crate (config messages, offsets JSON, converters).
+pub fn java_double_to_string(value: f64) -> String {
+    if value.is_nan() {
+        return "NaN".into();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let mut out = Vec::with_capacity(24);
+    write_java_double(&mut out, value);
+    // Only ASCII digits, signs, points and `E` are written.
+    String::from_utf8(out).expect("ASCII")
+}
+
 /// Appends `value` as Java's `Float.toString` writes it.
 pub fn write_java_float(out: &mut Vec<u8>, value: f32) {
     let mut buf = StackBuf::new();

@@ -8,7 +8,7 @@ mod byte_array;
 mod charset;
 mod config;
 mod java_names;
-mod java_number;
+pub mod java_number;
 pub mod json;
 mod string;
 

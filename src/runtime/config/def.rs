@@ -197,29 +197,7 @@ fn java_display_opt(value: Option<&ParsedValue>) -> String {
     value.map_or_else(|| "null".to_owned(), ParsedValue::java_display)
 }
 
-/// Java's `Double.toString`: plain notation with at least one decimal in [1e-3, 1e7),
-/// scientific (`1.0E7`) outside it.
-pub fn java_double_to_string(d: f64) -> String {
-    if d.is_nan() {
-        return "NaN".into();
-    }
-    if d.is_infinite() {
-        return if d > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    let magnitude = d.abs();
-    if d == 0.0 || (1e-3..1e7).contains(&magnitude) {
-        let s = format!("{d}");
-        return if s.contains('.') { s } else { format!("{s}.0") };
-    }
-    let s = format!("{d:e}");
-    let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
-    let mantissa = if mantissa.contains('.') {
-        mantissa.to_owned()
-    } else {
-        format!("{mantissa}.0")
-    };
-    format!("{mantissa}E{exponent}")
-}
+pub use crate::data::converters::java_number::java_double_to_string;
 
 /// Java's `String.trim`: strips every char up to U+0020 at both ends.
 pub fn java_trim(s: &str) -> &str {

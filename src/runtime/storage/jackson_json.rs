@@ -15,6 +15,7 @@
 //! JDKs before 19 print some doubles with a superfluous digit (`0.0020`): both only matter
 //! for a float inside a partition map, which no known connector uses.
 
+use crate::data::converters::java_number::java_double_to_string;
 use serde_json::{Map, Value};
 
 /// Appends `value` as compact JSON in Jackson's style.
@@ -102,56 +103,6 @@ fn write_unicode_escape(out: &mut Vec<u8>, unit: u16) {
     out.extend_from_slice(b"\\u");
     for shift in [12, 8, 4, 0] {
         out.push(HEX[usize::from((unit >> shift) & 0xF)]);
-    }
-}
-
-/// Java's `Double.toString` (JDK 19+) for finite values: the shortest digits that read back
-/// as `value`, in plain notation for magnitudes in [10^-3, 10^7) and as `d.dddE<n>` otherwise,
-/// always with at least one digit after the point.
-pub(crate) fn java_double_to_string(value: f64) -> String {
-    if value == 0.0 {
-        return if value.is_sign_negative() {
-            "-0.0"
-        } else {
-            "0.0"
-        }
-        .to_owned();
-    }
-    if !value.is_finite() {
-        // Not reachable from serde_json values; Java's spelling, for completeness.
-        return if value.is_nan() {
-            "NaN"
-        } else if value > 0.0 {
-            "Infinity"
-        } else {
-            "-Infinity"
-        }
-        .to_owned();
-    }
-    // Rust's `{:e}` gives the shortest round-trip digits as `d.ddde<exp>`.
-    let scientific = format!("{:e}", value.abs());
-    let (mantissa, exponent) = scientific
-        .split_once('e')
-        .unwrap_or((scientific.as_str(), "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let sign = if value < 0.0 { "-" } else { "" };
-
-    if (-3..7).contains(&exponent) {
-        if exponent >= 0 {
-            let int_len = exponent as usize + 1;
-            let padded = format!("{digits:0<int_len$}");
-            let (int_part, fraction) = padded.split_at(int_len);
-            let fraction = if fraction.is_empty() { "0" } else { fraction };
-            format!("{sign}{int_part}.{fraction}")
-        } else {
-            let zeros = "0".repeat((-exponent - 1) as usize);
-            format!("{sign}0.{zeros}{digits}")
-        }
-    } else {
-        let (first, rest) = digits.split_at(1);
-        let rest = if rest.is_empty() { "0" } else { rest };
-        format!("{sign}{first}.{rest}E{exponent}")
     }
 }
 
