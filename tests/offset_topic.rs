@@ -102,10 +102,8 @@ async fn set_get_and_tombstone_round_trip() {
 #[tokio::test]
 async fn a_store_started_later_sees_earlier_offsets_and_writes() {
     let topic = fresh_topic("restart");
-    let t = std::time::Instant::now();
     let first = store(&topic);
     first.start().await.unwrap();
-    eprintln!("first start {:?}", t.elapsed());
     let mut updates = OffsetUpdates::new();
     for i in 0..200 {
         let key = encode_key("many", &map(json!({"i": i})));
@@ -113,19 +111,15 @@ async fn a_store_started_later_sees_earlier_offsets_and_writes() {
     }
     let gone = encode_key("many", &map(json!({"i": 0})));
     first.set(updates).await.unwrap();
-    eprintln!("first set {:?}", t.elapsed());
     first
         .set(OffsetUpdates::from([(gone.clone(), None)]))
         .await
         .unwrap();
     first.stop().await.unwrap();
-    eprintln!("first stop {:?}", t.elapsed());
 
     let second = store(&topic);
     second.start().await.unwrap();
-    eprintln!("second start {:?}", t.elapsed());
     let keys = second.keys().await.unwrap();
-    eprintln!("second keys {:?}", t.elapsed());
     assert_eq!(
         keys.len(),
         199,

@@ -165,13 +165,9 @@ impl TopicReader {
     /// Consumes until every partition reached the end offsets taken at the start of the
     /// call (Apache's `readToEnd`). Blocking.
     fn read_to_end(&mut self) -> Result<(), OffsetStoreError> {
-        let mut remaining: HashMap<i32, i64> = HashMap::new();
-        for &partition in &self.partitions {
-            let high = self.end_offset(partition)?;
-            if self.next_offsets.get(&partition).copied().unwrap_or(0) < high {
-                remaining.insert(partition, high);
-            }
-        }
+        let mut remaining = self.end_offsets()?;
+        remaining
+            .retain(|partition, end| self.next_offsets.get(partition).copied().unwrap_or(0) < *end);
         while !remaining.is_empty() {
             let Some(polled) = self.consumer.poll(POLL_INTERVAL) else {
                 continue;
@@ -195,22 +191,46 @@ impl TopicReader {
         Ok(())
     }
 
-    /// The end offset of `partition`. Like Apache's `readEndOffsets`, failures are retried
-    /// for a while: a partition of a topic created moments ago may have no leader yet.
-    fn end_offset(&self, partition: i32) -> Result<i64, OffsetStoreError> {
+    /// The end offset of every partition, in one `ListOffsets` request (a timestamp of
+    /// "end" asks for the latest offset). Like Apache's `readEndOffsets`, failures are
+    /// retried for a while: a partition of a topic created moments ago may have no leader
+    /// yet.
+    fn end_offsets(&self) -> Result<HashMap<i32, i64>, OffsetStoreError> {
+        let mut request = TopicPartitionList::new();
+        for &partition in &self.partitions {
+            request
+                .add_partition_offset(&self.topic, partition, Offset::End)
+                .map_err(|source| self.kafka_error("reading the end offsets", source))?;
+        }
         let started = Instant::now();
         let mut pause = Duration::from_millis(50);
         loop {
-            match self
+            let answer = self
                 .consumer
-                .fetch_watermarks(&self.topic, partition, REQUEST_TIMEOUT)
-            {
-                Ok((_low, high)) => return Ok(high),
+                .offsets_for_times(request.clone(), REQUEST_TIMEOUT)
+                .and_then(|list| {
+                    list.elements()
+                        .iter()
+                        .map(|element| {
+                            element.error()?;
+                            match element.offset() {
+                                Offset::Offset(end) => Ok((element.partition(), end)),
+                                // Not expected without an error on the partition;
+                                // retried like one.
+                                _ => {
+                                    Err(KafkaError::OffsetFetch(RDKafkaErrorCode::InvalidArgument))
+                                }
+                            }
+                        })
+                        .collect::<Result<HashMap<_, _>, _>>()
+                });
+            match answer {
+                Ok(ends) => return Ok(ends),
                 Err(source) if started.elapsed() >= REQUEST_TIMEOUT => {
                     return Err(self.kafka_error("reading the end offsets", source));
                 }
                 Err(error) => {
-                    tracing::debug!(topic = %self.topic, partition, %error, "retrying end offset");
+                    tracing::debug!(topic = %self.topic, %error, "retrying end offsets");
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_secs(1));
                 }
