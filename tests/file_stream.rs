@@ -312,7 +312,7 @@ async fn sink_writes_values_as_lines_and_appends() {
     row.put("n", Value::Int32(7));
 
     let mut task = sink_task(&path).await;
-    task.put(vec![
+    task.put(&[
         sink_record("hello".into(), 0),
         sink_record(Value::Int64(42), 1),
         sink_record(Value::Null, 2),
@@ -329,7 +329,7 @@ async fn sink_writes_values_as_lines_and_appends() {
     );
 
     // pre_commit flushes too, and hands back the offsets it was given.
-    task.put(vec![sink_record("more".into(), 5)]).await.unwrap();
+    task.put(&[sink_record("more".into(), 5)]).await.unwrap();
     assert_eq!(task.pre_commit(&offsets).await.unwrap(), offsets);
     assert!(
         std::fs::read_to_string(&path)
@@ -338,15 +338,12 @@ async fn sink_writes_values_as_lines_and_appends() {
     );
 
     // Lines put but not flushed yet are written on stop.
-    task.put(vec![sink_record("last".into(), 6)]).await.unwrap();
+    task.put(&[sink_record("last".into(), 6)]).await.unwrap();
     task.stop().await.unwrap();
 
     // A new task appends instead of truncating.
     let mut again = sink_task(&path).await;
-    again
-        .put(vec![sink_record("again".into(), 7)])
-        .await
-        .unwrap();
+    again.put(&[sink_record("again".into(), 7)]).await.unwrap();
     again.flush(&offsets).await.unwrap();
     again.stop().await.unwrap();
     assert_eq!(
@@ -370,7 +367,7 @@ async fn sink_writes_large_batches_in_order() {
                 sink_record(text.into(), i)
             })
             .collect();
-        task.put(records).await.unwrap();
+        task.put(&records).await.unwrap();
     }
     task.flush(&SinkOffsets::new()).await.unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);

@@ -253,9 +253,10 @@ pub trait SinkTask: Send {
         Ok(())
     }
 
-    /// Writes (or buffers) records. Must be cancel-safe (see the module docs). A
-    /// [`ConnectorError::Retriable`] makes the runtime redeliver the same batch.
-    async fn put(&mut self, records: Vec<SinkRecord>) -> ConnectorResult<()>;
+    /// Writes (or buffers) records. Borrowed, so the runtime can redeliver the same batch
+    /// after a [`ConnectorError::Retriable`] without copying it. Must be cancel-safe (see
+    /// the module docs).
+    async fn put(&mut self, records: &[SinkRecord]) -> ConnectorResult<()>;
 
     /// Makes everything given to `put` durable up to `offsets`. Default: nothing, as in
     /// Apache, for tasks that write synchronously in `put`.

@@ -266,7 +266,7 @@ impl SinkTaskRunner {
         }
         let count = records.len();
         loop {
-            match self.task.put(records.clone()).await {
+            match self.task.put(&records).await {
                 Ok(()) => break,
                 Err(e) if e.is_retriable() => {
                     let backoff = self

@@ -173,8 +173,8 @@ impl SinkTask for FileStreamSinkTask {
         Ok(())
     }
 
-    async fn put(&mut self, records: Vec<SinkRecord>) -> ConnectorResult<()> {
-        for record in &records {
+    async fn put(&mut self, records: &[SinkRecord]) -> ConnectorResult<()> {
+        for record in records {
             write_java_string(&record.value, &mut self.pending);
             self.pending.push('\n');
         }
