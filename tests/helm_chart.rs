@@ -255,11 +255,13 @@ fn rendered_chart_and_examples_validate_strictly() {
         examples.push_str("\n---\n");
     }
     let results = kubeconform(&examples, &location);
-    let valid: Vec<&str> = results
+    // kubeconform validates in parallel: its order is not the input's.
+    let mut valid: Vec<&str> = results
         .iter()
         .filter(|(_, status)| status == "statusValid")
         .map(|(kind, _)| kind.as_str())
         .collect();
+    valid.sort();
     assert_eq!(valid, ["KafkaConnect", "KafkaConnector", "KafkaConnector"]);
 
     // A typo in an example would be caught: the schema is strict.
@@ -415,11 +417,57 @@ fn can_i(namespace: &str, user: &str, verb: &str, resource: &str) -> bool {
     String::from_utf8_lossy(&out.stdout).trim() == "yes"
 }
 
+/// How the chart is installed in [`install_and_reconcile`].
+struct Mode {
+    /// Short tag in the release and namespace names.
+    tag: &'static str,
+    /// A file of `charts/tributary/ci/`, or the defaults.
+    values: Option<&'static str>,
+    /// The kinds the release must hold, sorted.
+    kinds: &'static [&'static str],
+    /// ClusterRole bound cluster-wide (true) or a Role in the watched namespace.
+    cluster_wide: bool,
+}
+
 #[test]
-fn installed_chart_lets_the_operator_reconcile_with_least_privilege() {
+fn namespaced_install_lets_the_operator_reconcile_with_least_privilege() {
+    install_and_reconcile(&Mode {
+        tag: "ns",
+        values: Some("namespaced-values.yaml"),
+        kinds: &[
+            "Deployment",
+            "Role",
+            "Role",
+            "RoleBinding",
+            "RoleBinding",
+            "ServiceAccount",
+        ],
+        cluster_wide: false,
+    });
+}
+
+#[test]
+fn default_install_lets_the_operator_reconcile_with_least_privilege() {
+    install_and_reconcile(&Mode {
+        tag: "cw",
+        values: None,
+        kinds: &[
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Deployment",
+            "Role",
+            "RoleBinding",
+            "Service",
+            "ServiceAccount",
+        ],
+        cluster_wide: true,
+    });
+}
+
+fn install_and_reconcile(mode: &Mode) {
     let pid = std::process::id();
-    let namespace = format!("helm-chart-{pid}");
-    let release = format!("hc{pid}");
+    let namespace = format!("helm-chart-{}-{pid}", mode.tag);
+    let release = format!("hc{}{pid}", mode.tag);
     let fullname = format!("{release}-tributary");
     let dir = tempfile::tempdir().unwrap();
     let _release = Release {
@@ -427,21 +475,19 @@ fn installed_chart_lets_the_operator_reconcile_with_least_privilege() {
         namespace: namespace.clone(),
     };
 
-    // Namespaced mode: the stricter one (nothing cluster-wide but the CRDs).
-    ok(
-        "helm",
-        &[
-            "install",
-            &release,
-            CHART,
-            "-n",
-            &namespace,
-            "--create-namespace",
-            "-f",
-            &values_file("namespaced-values.yaml"),
-        ],
-        None,
-    );
+    let mut install = vec![
+        "install",
+        &release,
+        CHART,
+        "-n",
+        &namespace,
+        "--create-namespace",
+    ];
+    let file = mode.values.map(values_file);
+    if let Some(file) = &file {
+        install.extend(["-f", file]);
+    }
+    ok("helm", &install, None);
     // Every object of the release exists.
     let manifest = ok(
         "helm",
@@ -451,18 +497,7 @@ fn installed_chart_lets_the_operator_reconcile_with_least_privilege() {
     let objects = documents(&manifest);
     let mut kinds: Vec<&str> = objects.iter().map(|o| str_at(o, "/kind")).collect();
     kinds.sort();
-    assert_eq!(
-        kinds,
-        [
-            "Deployment",
-            "Role",
-            "Role",
-            "RoleBinding",
-            "RoleBinding",
-            "ServiceAccount"
-        ],
-        "{manifest}"
-    );
+    assert_eq!(kinds, mode.kinds, "{manifest}");
     for object in &objects {
         let name = format!(
             "{}/{}",
@@ -517,10 +552,12 @@ fn installed_chart_lets_the_operator_reconcile_with_least_privilege() {
         .collect();
     let lease = str_at(env["TRIBUTARY_LEASE_NAME"], "/value").to_string();
     assert_eq!(lease, format!("{fullname}-leader"));
-    assert_eq!(
-        str_at(env["TRIBUTARY_WATCH_NAMESPACE"], "/value"),
-        namespace
-    );
+    let watched = if mode.cluster_wide {
+        ""
+    } else {
+        namespace.as_str()
+    };
+    assert_eq!(str_at(env["TRIBUTARY_WATCH_NAMESPACE"], "/value"), watched);
     assert_eq!(
         str_at(env["POD_NAMESPACE"], "/valueFrom/fieldRef/fieldPath"),
         "metadata.namespace"
@@ -559,7 +596,9 @@ fn installed_chart_lets_the_operator_reconcile_with_least_privilege() {
         Some(&with_secret),
     );
 
-    // The operator, as the chart's ServiceAccount, configured like the Deployment.
+    // The operator, as the chart's ServiceAccount, configured like the Deployment; except
+    // that a cluster-wide one still watches only this namespace, so that it leaves alone
+    // the KafkaConnects of other tests sharing the lab (its RBAC is the same everywhere).
     let sa = fullname.clone();
     let user = format!("system:serviceaccount:{namespace}:{sa}");
     let token = ok("kubectl", &["create", "token", &sa, "-n", &namespace], None);
@@ -708,14 +747,17 @@ fn installed_chart_lets_the_operator_reconcile_with_least_privilege() {
             "{user} may {verb} {resource}"
         );
     }
-    // Namespaced mode: nothing in other namespaces.
-    assert!(!can_i(
-        "default",
-        &user,
-        "list",
-        "kafkaconnects.tributary.dev"
-    ));
-    assert!(!can_i("default", &user, "patch", "statefulsets.apps"));
+    // Other namespaces: the same rights when cluster-wide, none when namespaced.
+    assert_eq!(
+        can_i("default", &user, "list", "kafkaconnects.tributary.dev"),
+        mode.cluster_wide
+    );
+    assert_eq!(
+        can_i("default", &user, "patch", "statefulsets.apps"),
+        mode.cluster_wide
+    );
+    assert!(!can_i("default", &user, "create", "pods"));
+    assert!(!can_i("default", &user, "delete", "secrets"));
     // And what it does need, it has (sanity for the negative checks above).
     assert!(can_i(&namespace, &user, "patch", "statefulsets.apps"));
     assert!(can_i(&namespace, &user, "get", "secrets"));
