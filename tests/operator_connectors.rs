@@ -100,18 +100,24 @@ where
     }
 }
 
-/// A `tributary worker` process with a pod's environment; killed when dropped.
-struct WorkerProcess(Child);
+/// A `tributary worker` process with a pod's environment; killed when dropped, and its
+/// log printed when the test is failing.
+struct WorkerProcess(Child, std::path::PathBuf);
 
 impl Drop for WorkerProcess {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.1).unwrap_or_default();
+            eprintln!("--- {} ---\n{log}", self.1.display());
+        }
     }
 }
 
 fn start_worker(pod: &str, ns: &str, dir: &std::path::Path) -> WorkerProcess {
-    let log = std::fs::File::create(dir.join(format!("{pod}.log"))).unwrap();
+    let log_path = dir.join(format!("{pod}.log"));
+    let log = std::fs::File::create(&log_path).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_tributary"))
         .arg("worker")
         .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
@@ -122,11 +128,12 @@ fn start_worker(pod: &str, ns: &str, dir: &std::path::Path) -> WorkerProcess {
         .env("TRIBUTARY_WORKER_LISTEN", "127.0.0.1:0")
         .env("TRIBUTARY_OFFSETS_FILE", dir.join(format!("{pod}.offsets")))
         .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
         .expect("cannot start tributary worker");
-    WorkerProcess(child)
+    WorkerProcess(child, log_path)
 }
 
 fn connector(name: &str, class: &str, config: &[(&str, String)]) -> KafkaConnector {
@@ -183,8 +190,6 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
     install_crds();
     let ns = create_namespace(&client).await;
     let dir = tempfile::tempdir().unwrap();
-    eprintln!("worker logs in {}", dir.path().display());
-    let dir = tempfile::TempDir::with_prefix("keep").unwrap(); let dir_keep = dir.keep(); let dir = KeepDir(dir_keep);
     let source_file = dir.path().join("source.txt");
     let sink_file = dir.path().join("sink.txt");
     std::fs::write(&source_file, "").unwrap();
@@ -318,7 +323,7 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
     killed.0.wait().unwrap();
     let killed_at = tokio::time::Instant::now();
 
-    let moved = eventually(
+    eventually(
         "the source task RUNNING on the surviving worker",
         Duration::from_secs(30),
         || async {
@@ -327,7 +332,6 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
         },
     )
     .await;
-    let _ = moved;
     let took = killed_at.elapsed();
     assert!(
         took <= Duration::from_secs(15),
@@ -350,5 +354,3 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
         .delete(&ns, &DeleteParams::default())
         .await;
 }
-struct KeepDir(std::path::PathBuf);
-impl KeepDir { fn path(&self) -> &std::path::Path { &self.0 } }

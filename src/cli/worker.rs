@@ -43,13 +43,19 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| format!("/tmp/tributary-{}.offsets", identity.pod)),
     );
 
-    let props = properties::load_file(&properties_path)
+    let mut props = properties::load_file(&properties_path)
         .with_context(|| format!("cannot read worker config {}", properties_path.display()))?;
+    // The worker config table is standalone's, which requires the offsets file; in a
+    // cluster the file comes from the environment (until offsets live in a Kafka topic).
+    props
+        .entry("offset.storage.file.filename".into())
+        .or_insert_with(|| offsets_file.display().to_string());
     let config = WorkerConfig::from_props(&props)
         .with_context(|| format!("invalid worker config {}", properties_path.display()))?;
     for notice in &config.notices {
         tracing::warn!("{notice}");
     }
+    let offsets_file = config.offset_storage_file_filename.clone();
     let offsets = Arc::new(FileOffsetBackingStore::new(&offsets_file));
     offsets
         .start()
