@@ -105,6 +105,34 @@ fn chart_crds_are_the_generated_crds() {
 }
 
 #[test]
+fn packaged_chart_carries_the_crds() {
+    let dir = tempfile::tempdir().unwrap();
+    let destination = dir.path().display().to_string();
+    ok("helm", &["package", CHART, "-d", &destination], None);
+    let archive = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "tgz"))
+        .expect("helm package wrote no .tgz");
+    let out = Command::new("tar")
+        .arg("tzf")
+        .arg(&archive)
+        .output()
+        .expect("cannot run tar");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    for file in [
+        "tributary/crds/tributary.dev.yaml",
+        "tributary/values.schema.json",
+        "tributary/templates/NOTES.txt",
+    ] {
+        assert!(
+            listing.lines().any(|l| l == file),
+            "{file} not in the package:\n{listing}"
+        );
+    }
+}
+
+#[test]
 fn helm_lint_strict_is_clean() {
     for values in [
         None,
@@ -487,7 +515,17 @@ fn install_and_reconcile(mode: &Mode) {
     if let Some(file) = &file {
         install.extend(["-f", file]);
     }
-    ok("helm", &install, None);
+    let notes = ok("helm", &install, None);
+    // NOTES.txt: the next step, in the watched namespace.
+    let target = if mode.cluster_wide {
+        "<namespace>"
+    } else {
+        namespace.as_str()
+    };
+    assert!(
+        notes.contains(&format!("kubectl apply -n {target} -f examples/")),
+        "{notes}"
+    );
     // Every object of the release exists.
     let manifest = ok(
         "helm",
