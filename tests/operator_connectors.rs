@@ -2,8 +2,8 @@
 //! file source and file sink to two `tributary worker` processes (playing worker pods, with
 //! the pod environment set), lines appended to the source file reach the sink file through
 //! the lab's Kafka, and the statuses show RUNNING with tasks. Then one worker is killed
-//! with SIGKILL: its units move to the survivor once its lease expires, and new lines
-//! still arrive.
+//! with SIGKILL: its units move to the survivor once its lease expires (within 15 s), new
+//! lines still arrive, and none twice (the source offsets are in the Kafka offsets topic).
 
 mod common;
 
@@ -200,7 +200,10 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
             "bootstrap.servers={bootstrap}\n\
              key.converter=org.apache.kafka.connect.storage.StringConverter\n\
              value.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             offset.flush.interval.ms=1000\n"
+             offset.flush.interval.ms=1000\n\
+             offset.storage.topic={topic}-offsets\n\
+             offset.storage.partitions=5\n\
+             offset.storage.replication.factor=1\n"
         ),
     )
     .unwrap();
@@ -311,6 +314,8 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
     // Two units of each kind over two workers: balanced, one task each.
     assert_ne!(placed["file-source"], placed["file-sink"], "{placed:?}");
 
+    // Past one offset flush (1 s), so the source offsets of the first lines are in Kafka.
+    tokio::time::sleep(Duration::from_secs(3)).await;
     // SIGKILL the worker running the source task: no clean release, only lease expiry.
     let victim = placed["file-source"].clone();
     let survivor = workers
@@ -346,6 +351,11 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
         || async { sink_has(&sink_file, &second) },
     )
     .await;
+
+    // The moved source task resumed from the offsets its old worker committed to the
+    // offsets topic: no line was read twice.
+    let sink = std::fs::read_to_string(&sink_file).unwrap();
+    assert_eq!(sink.lines().count(), 40, "sink file:\n{sink}");
 
     drop(workers);
     let _ = stop.send(());

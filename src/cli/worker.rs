@@ -7,9 +7,12 @@
 //! `TRIBUTARY_WORKER_LISTEN` (health server, default `0.0.0.0:8084`) and
 //! `TRIBUTARY_OFFSETS_FILE` (source offsets, default `/tmp/tributary-<pod>.offsets`).
 //!
-//! Source offsets live in a file per worker for now: a source task that moves to another
-//! worker starts from that worker's file (the Kafka offsets topic store replaces this).
+//! Source offsets live in the Kafka topic `offset.storage.topic` when the worker properties
+//! name one (the operator's ConfigMap always does), so a source task that moves to another
+//! worker resumes where it stopped. Without it they live in a file per worker, and a moved
+//! source task starts from the new worker's file.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -21,7 +24,10 @@ use axum::routing::get;
 
 use crate::connectors::Registry;
 use crate::runtime::config::{properties, worker::WorkerConfig};
-use crate::runtime::storage::{FileOffsetBackingStore, OffsetBackingStore};
+use crate::runtime::storage::{
+    FileOffsetBackingStore, KafkaOffsetBackingStore, KafkaOffsetStoreConfig, OFFSET_STORAGE_TOPIC,
+    OffsetBackingStore,
+};
 use crate::runtime::worker::ConverterSpec;
 use crate::runtime::{StatusStore, Worker, WorkerSettings};
 use crate::worker::{self, Identity, Readiness, lease::LeaseTiming};
@@ -55,12 +61,21 @@ pub async fn run() -> anyhow::Result<ExitCode> {
     for notice in &config.notices {
         tracing::warn!("{notice}");
     }
-    let offsets_file = config.offset_storage_file_filename.clone();
-    let offsets = Arc::new(FileOffsetBackingStore::new(&offsets_file));
+    let offsets: Arc<dyn OffsetBackingStore> = if props.contains_key(OFFSET_STORAGE_TOPIC) {
+        let plain: BTreeMap<String, String> = props.clone().into_iter().collect();
+        let store_config = KafkaOffsetStoreConfig::from_worker_properties(&plain)
+            .with_context(|| format!("invalid worker config {}", properties_path.display()))?;
+        tracing::info!(topic = %store_config.topic, "source offsets in Kafka");
+        Arc::new(KafkaOffsetBackingStore::new(store_config))
+    } else {
+        let file = config.offset_storage_file_filename.clone();
+        tracing::info!(file = %file.display(), "source offsets in a file of this worker");
+        Arc::new(FileOffsetBackingStore::new(&file))
+    };
     offsets
         .start()
         .await
-        .with_context(|| format!("cannot load offsets from {}", offsets_file.display()))?;
+        .context("cannot start the offset store")?;
     let settings = WorkerSettings {
         worker_id: identity.pod.clone(),
         bootstrap_servers: config.bootstrap_servers.join(","),
@@ -125,7 +140,7 @@ pub async fn run() -> anyhow::Result<ExitCode> {
     offsets
         .stop()
         .await
-        .context("cannot write the offsets file")?;
+        .context("cannot flush the offset store")?;
     let _ = server.await;
     outcome.context("worker stopped")?;
     Ok(ExitCode::SUCCESS)
