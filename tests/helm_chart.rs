@@ -1,7 +1,7 @@
 //! The Helm chart (`charts/tributary`) against the lab: `helm lint --strict`; the rendered
-//! chart and `examples/` through `kubeconform -strict` with schemas made from our CRDs,
-//! plus the API server's strict server-side validation for the built-in kinds (kubeconform
-//! has no offline schemas for those); `helm install` into a fresh namespace; then the real
+//! chart and `examples/` through `kubeconform -strict` with schemas made from our CRDs and,
+//! for built-in kinds, from the lab API server's OpenAPI (kubeconform's default schemas are
+//! online), then a strict server-side dry run; `helm install` into a fresh namespace; the real
 //! `tributary operator` binary, authenticated as the chart's ServiceAccount, reconciles the
 //! example `KafkaConnect` — proof the chart's RBAC is sufficient — while `kubectl auth
 //! can-i` shows permissions it does not need are not granted.
@@ -21,18 +21,27 @@ const CRDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/crds/tributary.dev.yaml
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
 const TIMEOUT: Duration = Duration::from_secs(90);
 
-/// Built-in kinds the chart renders; kubeconform skips them (no offline schema) and the
-/// API server validates them instead. ServiceMonitor is validated by neither (the lab has
-/// no Prometheus Operator CRDs).
-const NOT_IN_KUBECONFORM: &[&str] = &[
+/// Kinds kubeconform cannot check here: the lab has no Prometheus Operator CRDs.
+const NOT_IN_KUBECONFORM: &[&str] = &["ServiceMonitor"];
+
+/// The API groups of the built-in kinds the chart renders, as the API server's OpenAPI v3
+/// paths: their schemas come from the lab's kube-apiserver (kubeconform's default schema
+/// location is on GitHub, and the lab is offline).
+const BUILT_IN_GROUPS: &[&str] = &[
+    "api/v1",
+    "apis/apps/v1",
+    "apis/rbac.authorization.k8s.io/v1",
+];
+
+/// The built-in kinds the chart renders.
+const BUILT_IN_KINDS: &[&str] = &[
     "ServiceAccount",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "Role",
-    "RoleBinding",
     "Service",
     "Deployment",
-    "ServiceMonitor",
+    "Role",
+    "RoleBinding",
+    "ClusterRole",
+    "ClusterRoleBinding",
 ];
 
 /// A lab tool (`helm`, `kubectl`, `kubeconform`) from `TRIBUTARY_LAB_BIN`.
@@ -227,17 +236,58 @@ fn to_strict_json_schema(schema: &mut Value) {
             _ => {}
         }
     }
-    if let Some(Value::Object(properties)) = object.get_mut("properties") {
-        properties.values_mut().for_each(to_strict_json_schema);
+}
+
+/// Writes kubeconform schemas (`<kind>-<version>.json`) for [`BUILT_IN_KINDS`] from the
+/// lab API server's OpenAPI v3 documents: each file refers into the document's
+/// `components`, made strict like the CRD schemas.
+fn built_in_schemas(dir: &Path) {
+    let mut written = Vec::new();
+    for group in BUILT_IN_GROUPS {
+        let raw = ok(
+            "kubectl",
+            &["get", "--raw", &format!("/openapi/v3/{group}")],
+            None,
+        );
+        let mut document: Value = serde_json::from_str(&raw).unwrap();
+        let mut components = document["components"].take();
+        to_strict_json_schema(&mut components);
+        for (name, schema) in components["schemas"].as_object().unwrap() {
+            let kinds = schema["x-kubernetes-group-version-kind"].as_array();
+            for gvk in kinds.into_iter().flatten() {
+                let kind = str_at(gvk, "/kind");
+                if !BUILT_IN_KINDS.contains(&kind) {
+                    continue;
+                }
+                let file = dir.join(format!(
+                    "{}-{}.json",
+                    kind.to_lowercase(),
+                    str_at(gvk, "/version")
+                ));
+                let schema = json!({
+                    "$ref": format!("#/components/schemas/{name}"),
+                    "components": components,
+                });
+                std::fs::write(file, serde_json::to_vec(&schema).unwrap()).unwrap();
+                written.push(kind.to_string());
+            }
+        }
     }
+    written.sort();
+    let mut expected: Vec<&str> = BUILT_IN_KINDS.to_vec();
+    expected.sort();
+    assert_eq!(
+        written, expected,
+        "schemas found in the API server's OpenAPI"
+    );
 }
 
 /// Runs kubeconform -strict on `manifests` and returns (kind, status) per resource; fails
 /// on any invalid or erroring resource.
 fn kubeconform(manifests: &str, schema_location: &str) -> Vec<(String, String)> {
     // No `-schema-location default`: it downloads from GitHub and the lab is offline.
-    // `-ignore-missing-schemas` only makes built-in kinds "skipped"; the caller checks that
-    // nothing else is.
+    // `-ignore-missing-schemas` is for the ServiceMonitor only; the caller checks that
+    // nothing else is skipped.
     let out = run(
         "kubeconform",
         &[
@@ -275,6 +325,7 @@ fn kubeconform(manifests: &str, schema_location: &str) -> Vec<(String, String)> 
 fn rendered_chart_and_examples_validate_strictly() {
     let dir = tempfile::tempdir().unwrap();
     let location = crd_schemas(dir.path());
+    built_in_schemas(dir.path());
 
     // The examples: our kinds, each validated against its CRD schema.
     let mut examples = String::new();
@@ -283,6 +334,7 @@ fn rendered_chart_and_examples_validate_strictly() {
         examples.push_str("\n---\n");
     }
     let results = kubeconform(&examples, &location);
+    assert_eq!(results.len(), 3);
     // kubeconform validates in parallel: its order is not the input's.
     let mut valid: Vec<&str> = results
         .iter()
@@ -330,13 +382,27 @@ fn rendered_chart_and_examples_validate_strictly() {
             args.extend(["-f", file]);
         }
         let rendered = ok("helm", &args, None);
+        // A typo in a built-in kind would be caught too.
+        let typo = rendered.replacen("containerPort:", "containerPorts:", 1);
+        let out = run(
+            "kubeconform",
+            &[
+                "-strict",
+                "-ignore-missing-schemas",
+                "-schema-location",
+                &location,
+                "-",
+            ],
+            Some(&typo),
+        );
+        assert!(!out.status.success(), "kubeconform accepted containerPorts");
         for (kind, status) in kubeconform(&rendered, &location) {
             assert!(
                 status == "statusValid" || NOT_IN_KUBECONFORM.contains(&kind.as_str()),
                 "{kind} was skipped by kubeconform ({values:?})"
             );
         }
-        // The API server's own schemas, strict field validation, admission (RBAC
+        // And the API server itself: strict field validation plus admission (RBAC
         // escalation checks included), without persisting anything.
         let built_in: Vec<String> = documents(&rendered)
             .into_iter()
