@@ -364,3 +364,215 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
         .delete(&ns, &DeleteParams::default())
         .await;
 }
+
+async fn patch_spec(api: &Api<KafkaConnector>, name: &str, spec: serde_json::Value) {
+    api.patch(
+        name,
+        &kube::api::PatchParams::default(),
+        &kube::api::Patch::Merge(serde_json::json!({ "spec": spec })),
+    )
+    .await
+    .unwrap();
+}
+
+/// The sink's connector state, its task states, and its `tasksReady`.
+async fn sink_states(api: &Api<KafkaConnector>) -> Option<(String, Vec<String>, String)> {
+    let status = api.get("file-sink").await.ok()?.status?;
+    let info = status.connector_status?;
+    Some((
+        info.connector.state,
+        info.tasks.into_iter().map(|t| t.state).collect(),
+        status.tasks_ready.unwrap_or_default(),
+    ))
+}
+
+fn log_count(worker: &WorkerProcess, needle: &str) -> usize {
+    std::fs::read_to_string(&worker.1)
+        .unwrap_or_default()
+        .matches(needle)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_resume_tasks_max_and_stop_change_only_their_connector() {
+    let client = lab_client().await;
+    let bootstrap = common::bootstrap_servers();
+    install_crds();
+    let ns = create_namespace(&client).await;
+    let dir = tempfile::tempdir().unwrap();
+    let source_file = dir.path().join("source.txt");
+    let sink_file = dir.path().join("sink.txt");
+    std::fs::write(&source_file, "").unwrap();
+    let topic = format!("connectors-state-{}", ns.rsplit('-').next().unwrap());
+    std::fs::write(
+        dir.path().join("worker.properties"),
+        format!(
+            "bootstrap.servers={bootstrap}\n\
+             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             value.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             offset.flush.interval.ms=1000\n\
+             offset.storage.topic={topic}-offsets\n\
+             offset.storage.partitions=1\n\
+             offset.storage.replication.factor=1\n"
+        ),
+    )
+    .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let operator = tokio::spawn(controller::run(
+        State::default(),
+        client.clone(),
+        OperatorConfig {
+            watch_namespace: Some(ns.clone()),
+            lease_namespace: ns.clone(),
+            lease_name: "tributary-operator".into(),
+            identity: "operator-a".into(),
+            default_image: "tributary:test".into(),
+            lease_timing: LeaseTiming {
+                duration: Duration::from_secs(3),
+                renew_deadline: Duration::from_secs(2),
+                retry_period: Duration::from_millis(300),
+            },
+        },
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    Api::<KafkaConnect>::namespaced(client.clone(), &ns)
+        .create(
+            &PostParams::default(),
+            &KafkaConnect::new(
+                CLUSTER,
+                KafkaConnectSpec {
+                    replicas: 2,
+                    bootstrap_servers: bootstrap.clone(),
+                    ..KafkaConnectSpec::default()
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
+    for c in [
+        connector(
+            "file-source",
+            "FileStreamSource",
+            &[
+                ("file", source_file.display().to_string()),
+                ("topic", topic.clone()),
+            ],
+        ),
+        connector(
+            "file-sink",
+            "FileStreamSink",
+            &[
+                ("file", sink_file.display().to_string()),
+                ("topics", topic.clone()),
+            ],
+        ),
+    ] {
+        connectors.create(&PostParams::default(), &c).await.unwrap();
+    }
+    let workers = [
+        start_worker("files-worker-0", &ns, dir.path()),
+        start_worker("files-worker-1", &ns, dir.path()),
+    ];
+    let starts = |workers: &[WorkerProcess]| -> usize {
+        workers
+            .iter()
+            .map(|w| log_count(w, "starting assigned task task=file-source-0"))
+            .sum()
+    };
+    let batch = |name: &str| -> Vec<String> { (0..10).map(|i| format!("{name} {i}")).collect() };
+    let long = Duration::from_secs(60);
+
+    let running = batch("running");
+    append(&source_file, &running);
+    eventually("lines while running", long, || async {
+        sink_has(&sink_file, &running)
+    })
+    .await;
+    assert_eq!(starts(&workers), 1);
+
+    // Paused: the sink reports PAUSED and writes nothing; the source keeps running.
+    patch_spec(
+        &connectors,
+        "file-sink",
+        serde_json::json!({"state": "paused"}),
+    )
+    .await;
+    eventually("the sink PAUSED", long, || async {
+        let (connector, tasks, _) = sink_states(&connectors).await?;
+        (connector == "PAUSED" && tasks == ["PAUSED"]).then_some(())
+    })
+    .await;
+    let paused = batch("paused");
+    append(&source_file, &paused);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(
+        sink_has(&sink_file, &paused[..1]).is_none(),
+        "a paused sink wrote"
+    );
+
+    // Resumed: the lines written meanwhile arrive.
+    patch_spec(
+        &connectors,
+        "file-sink",
+        serde_json::json!({"state": "running"}),
+    )
+    .await;
+    eventually("lines after resume", long, || async {
+        sink_has(&sink_file, &paused)
+    })
+    .await;
+
+    // tasksMax 2: the sink gets two task configs, two running tasks; the source is untouched.
+    patch_spec(&connectors, "file-sink", serde_json::json!({"tasksMax": 2})).await;
+    eventually("two RUNNING sink tasks", long, || async {
+        let (connector, tasks, ready) = sink_states(&connectors).await?;
+        (connector == "RUNNING" && tasks == ["RUNNING", "RUNNING"] && ready == "2/2").then_some(())
+    })
+    .await;
+    let two_tasks = batch("two tasks");
+    append(&source_file, &two_tasks);
+    eventually("lines with two sink tasks", long, || async {
+        sink_has(&sink_file, &two_tasks)
+    })
+    .await;
+
+    // Stopped: the instance stays (STOPPED), the tasks go away.
+    patch_spec(
+        &connectors,
+        "file-sink",
+        serde_json::json!({"state": "stopped"}),
+    )
+    .await;
+    eventually("the sink STOPPED without tasks", long, || async {
+        let status = connectors.get("file-sink").await.ok()?.status?;
+        let info = status.connector_status?;
+        (info.connector.state == "STOPPED"
+            && info.tasks.is_empty()
+            && status.task_assignment.is_empty())
+        .then_some(())
+    })
+    .await;
+    // Every sink change left the source task alone: it started once.
+    assert_eq!(starts(&workers), 1, "the source task was restarted");
+    let source = connectors.get("file-source").await.unwrap();
+    assert_eq!(
+        source
+            .status
+            .unwrap()
+            .connector_status
+            .unwrap()
+            .connector
+            .state,
+        "RUNNING"
+    );
+
+    drop(workers);
+    let _ = stop.send(());
+    let _ = operator.await;
+    let _ = Api::<Namespace>::all(client)
+        .delete(&ns, &DeleteParams::default())
+        .await;
+}

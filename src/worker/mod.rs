@@ -191,15 +191,22 @@ impl Node {
         let state = spec.state.unwrap_or_default();
         let owns_instance = status.connector_worker.as_deref() == Some(me);
         let configs_current = status.task_configs_generation == Some(generation);
+        let running = self.running.get(&connector.name_any());
         let tasks: BTreeMap<u32, ConfigMap> = status
             .task_assignment
             .iter()
             .filter(|(_, worker)| worker.as_str() == me)
-            .filter(|_| configs_current && state != ConnectorState::Stopped)
+            .filter(|_| state != ConnectorState::Stopped)
             .filter_map(|(id, _)| {
                 let id: u32 = id.parse().ok()?;
-                let config = status.task_configs.get(id as usize)?;
-                Some((id, config.clone()))
+                if configs_current {
+                    return Some((id, status.task_configs.get(id as usize)?.clone()));
+                }
+                // A new generation whose task configs are not published yet (a state
+                // change, or a config change the instance is still applying): running
+                // tasks keep going, nothing new starts. A config change restarts them
+                // anyway, as the connector config differs.
+                Some((id, running?.tasks.get(&id)?.clone()))
             })
             .collect();
         if !owns_instance && tasks.is_empty() {
