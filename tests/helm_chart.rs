@@ -435,6 +435,19 @@ struct Release {
 
 impl Drop for Release {
     fn drop(&mut self) {
+        // Connectors first: they would stay behind in the Terminating namespace.
+        let _ = run(
+            "kubectl",
+            &[
+                "delete",
+                "kafkaconnectors",
+                "--all",
+                "-n",
+                &self.namespace,
+                "--wait=false",
+            ],
+            None,
+        );
         let _ = run(
             "helm",
             &["uninstall", &self.name, "-n", &self.namespace],
