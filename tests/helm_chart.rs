@@ -577,6 +577,11 @@ fn install_and_reconcile(mode: &Mode) {
     let release = format!("hc{}{pid}", mode.tag);
     let fullname = format!("{release}-tributary");
     let dir = tempfile::tempdir().unwrap();
+    // Lab first (fails loudly without it), so the cleanup guard cannot panic while
+    // unwinding.
+    tool("helm");
+    tool("kubectl");
+    common::lab_var("KUBECONFIG");
     let _release = Release {
         name: release.clone(),
         namespace: namespace.clone(),
