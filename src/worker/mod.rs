@@ -264,7 +264,23 @@ impl Node {
                             != (wanted.target == TargetState::Stopped))
             }
         };
-        if restart {
+        let promote = self.running.get(name).is_some_and(|running| {
+            !running.owns_instance && wanted.owns_instance && running.config == wanted.config
+        });
+        if promote && (wanted.target != TargetState::Stopped) {
+            // The instance moves here, where its tasks already run: the runtime replaces
+            // the loaded-only connector entry, and the tasks keep running.
+            tracing::info!(connector = name, "connector instance assigned here");
+            let task_configs = self
+                .runtime
+                .start_connector(name, &wanted.config, wanted.target)
+                .await
+                .unwrap_or_default();
+            if let Some(running) = self.running.get_mut(name) {
+                running.owns_instance = true;
+                running.task_configs = task_configs;
+            }
+        } else if restart {
             if self.running.remove(name).is_some() {
                 tracing::info!(connector = name, "connector changed: restarting it here");
                 self.runtime.stop_connector(name).await;
