@@ -116,11 +116,20 @@ impl Drop for WorkerProcess {
 }
 
 fn start_worker(pod: &str, ns: &str, dir: &std::path::Path) -> WorkerProcess {
+    start_worker_with(pod, ns, dir, &common::lab_var("KUBECONFIG"))
+}
+
+fn start_worker_with(
+    pod: &str,
+    ns: &str,
+    dir: &std::path::Path,
+    kubeconfig: &str,
+) -> WorkerProcess {
     let log_path = dir.join(format!("{pod}.log"));
     let log = std::fs::File::create(&log_path).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_tributary"))
         .arg("worker")
-        .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
+        .env("KUBECONFIG", kubeconfig)
         .env("POD_NAME", pod)
         .env("POD_NAMESPACE", ns)
         .env("TRIBUTARY_CLUSTER", CLUSTER)
@@ -491,7 +500,15 @@ async fn pause_resume_tasks_max_and_stop_change_only_their_connector() {
         sink_has(&sink_file, &running)
     })
     .await;
-    assert_eq!(starts(&workers), 1);
+    // Wait for the balanced placement (a worker that joins late takes units over), then
+    // count the source task's starts from there.
+    eventually("one task on each worker", long, || async {
+        let source = running_task_worker(&connectors, "file-source").await?;
+        let sink = running_task_worker(&connectors, "file-sink").await?;
+        (source != sink).then_some(())
+    })
+    .await;
+    let source_starts = starts(&workers);
 
     // Paused: the sink reports PAUSED and writes nothing; the source keeps running.
     patch_spec(
@@ -556,7 +573,11 @@ async fn pause_resume_tasks_max_and_stop_change_only_their_connector() {
     })
     .await;
     // Every sink change left the source task alone: it started once.
-    assert_eq!(starts(&workers), 1, "the source task was restarted");
+    assert_eq!(
+        starts(&workers),
+        source_starts,
+        "the source task was restarted"
+    );
     let source = connectors.get("file-source").await.unwrap();
     assert_eq!(
         source
@@ -570,6 +591,198 @@ async fn pause_resume_tasks_max_and_stop_change_only_their_connector() {
     );
 
     drop(workers);
+    let _ = stop.send(());
+    let _ = operator.await;
+    let _ = Api::<Namespace>::all(client)
+        .delete(&ns, &DeleteParams::default())
+        .await;
+}
+
+/// A TCP proxy to the lab's API server that the test can cut and restore, to take the
+/// API server away from one worker only.
+struct ApiProxy {
+    address: std::net::SocketAddr,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    connections: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl ApiProxy {
+    async fn start(upstream: String) -> ApiProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (open2, connections2) = (open.clone(), connections.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !open2.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // dropped: connection refused in effect
+                }
+                let upstream = upstream.clone();
+                let handle = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                connections2.lock().unwrap().push(handle);
+            }
+        });
+        ApiProxy {
+            address,
+            open,
+            connections,
+        }
+    }
+
+    fn cut(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        for connection in self.connections.lock().unwrap().drain(..) {
+            connection.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_cut_off_from_the_api_server_stops_its_tasks_before_its_lease_expires() {
+    let client = lab_client().await;
+    let bootstrap = common::bootstrap_servers();
+    install_crds();
+    let ns = create_namespace(&client).await;
+    let dir = tempfile::tempdir().unwrap();
+    let source_file = dir.path().join("source.txt");
+    let sink_file = dir.path().join("sink.txt");
+    std::fs::write(&source_file, "").unwrap();
+    let topic = format!("connectors-fence-{}", ns.rsplit('-').next().unwrap());
+    std::fs::write(
+        dir.path().join("worker.properties"),
+        format!(
+            "bootstrap.servers={bootstrap}\n\
+             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             value.converter=org.apache.kafka.connect.storage.StringConverter\n\
+             offset.flush.interval.ms=1000\n\
+             offset.storage.topic={topic}-offsets\n\
+             offset.storage.partitions=1\n\
+             offset.storage.replication.factor=1\n"
+        ),
+    )
+    .unwrap();
+    // The worker reaches the API server through a proxy the test controls.
+    let lab_kubeconfig = std::fs::read_to_string(common::lab_var("KUBECONFIG")).unwrap();
+    let server = kube::config::Kubeconfig::read_from(common::lab_var("KUBECONFIG"))
+        .unwrap()
+        .clusters[0]
+        .cluster
+        .as_ref()
+        .and_then(|c| c.server.clone())
+        .unwrap();
+    let upstream = server.trim_start_matches("https://").to_string();
+    let proxy = ApiProxy::start(upstream.clone()).await;
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        lab_kubeconfig.replace(&upstream, &proxy.address.to_string()),
+    )
+    .unwrap();
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let operator = tokio::spawn(controller::run(
+        State::default(),
+        client.clone(),
+        OperatorConfig {
+            watch_namespace: Some(ns.clone()),
+            lease_namespace: ns.clone(),
+            lease_name: "tributary-operator".into(),
+            identity: "operator-a".into(),
+            default_image: "tributary:test".into(),
+            lease_timing: LeaseTiming {
+                duration: Duration::from_secs(3),
+                renew_deadline: Duration::from_secs(2),
+                retry_period: Duration::from_millis(300),
+            },
+        },
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    Api::<KafkaConnect>::namespaced(client.clone(), &ns)
+        .create(
+            &PostParams::default(),
+            &KafkaConnect::new(
+                CLUSTER,
+                KafkaConnectSpec {
+                    replicas: 1,
+                    bootstrap_servers: bootstrap.clone(),
+                    ..KafkaConnectSpec::default()
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
+    for c in [
+        connector(
+            "file-source",
+            "FileStreamSource",
+            &[
+                ("file", source_file.display().to_string()),
+                ("topic", topic.clone()),
+            ],
+        ),
+        connector(
+            "file-sink",
+            "FileStreamSink",
+            &[
+                ("file", sink_file.display().to_string()),
+                ("topics", topic.clone()),
+            ],
+        ),
+    ] {
+        connectors.create(&PostParams::default(), &c).await.unwrap();
+    }
+    let worker = start_worker_with(
+        "files-worker-0",
+        &ns,
+        dir.path(),
+        kubeconfig.to_str().unwrap(),
+    );
+    let long = Duration::from_secs(60);
+    let before: Vec<String> = (0..10).map(|i| format!("before {i}")).collect();
+    append(&source_file, &before);
+    eventually("lines before the cut", long, || async {
+        sink_has(&sink_file, &before)
+    })
+    .await;
+
+    // Cut off: within the fencing delay (7 s, under the 10 s lease) it stops its tasks.
+    proxy.cut();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(
+        log_count(
+            &worker,
+            "membership lease not renewed in time: stopping all tasks"
+        ),
+        1
+    );
+    let during: Vec<String> = (0..10).map(|i| format!("during {i}")).collect();
+    append(&source_file, &during);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(
+        sink_has(&sink_file, &during[..1]).is_none(),
+        "a fenced worker still moved records"
+    );
+
+    // Back in touch: the lease is renewed, the controller assigns again, the lines flow.
+    proxy.restore();
+    eventually("lines after the worker is back", long, || async {
+        sink_has(&sink_file, &during)
+    })
+    .await;
+
+    drop(worker);
     let _ = stop.send(());
     let _ = operator.await;
     let _ = Api::<Namespace>::all(client)
