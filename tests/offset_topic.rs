@@ -217,6 +217,59 @@ async fn refuses_a_topic_that_is_not_compacted() {
     );
 }
 
+#[tokio::test]
+async fn a_transaction_marker_at_the_end_does_not_stall_reads() {
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+    let topic = fresh_topic("txn-marker");
+    let ours = store(&topic);
+    ours.start().await.unwrap();
+
+    // An exactly-once Apache worker writes offsets in transactions: the commit marker
+    // takes the partition's last offset, and no consumer is ever handed it.
+    let key = encode_key("eos", &map(json!({"file": "x"})));
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", common::bootstrap_servers())
+        .set("transactional.id", format!("{topic}-txn"))
+        .set("partitioner", "murmur2_random")
+        .create()
+        .unwrap();
+    let timeout = Duration::from_secs(30);
+    producer.init_transactions(timeout).unwrap();
+    producer.begin_transaction().unwrap();
+    producer
+        .send(BaseRecord::to(&topic).key(&key).payload(br#"{"offset":1}"#))
+        .map_err(|(error, _)| error)
+        .unwrap();
+    producer.commit_transaction(timeout).unwrap();
+
+    let read = tokio::time::timeout(timeout, ours.get(std::slice::from_ref(&key)))
+        .await
+        .expect("a read to the end stalled on the transaction marker")
+        .unwrap();
+    assert_eq!(
+        read,
+        HashMap::from([(key.clone(), br#"{"offset":1}"#.to_vec())])
+    );
+    // And again, with nothing new: the marker is already behind us.
+    tokio::time::timeout(timeout, ours.get(std::slice::from_ref(&key)))
+        .await
+        .expect("a second read stalled")
+        .unwrap();
+    ours.stop().await.unwrap();
+
+    let later = store(&topic);
+    tokio::time::timeout(timeout, later.start())
+        .await
+        .expect("start stalled on the transaction marker")
+        .unwrap();
+    assert_eq!(
+        later.get(std::slice::from_ref(&key)).await.unwrap(),
+        HashMap::from([(key, br#"{"offset":1}"#.to_vec())])
+    );
+    later.stop().await.unwrap();
+}
+
 /// Runs `OffsetTopicParity` (Apache's store) with `args`, returning its stdout lines.
 fn apache(classpath: &str, args: &[&str]) -> Vec<String> {
     let output = common::run_java(classpath, "OffsetTopicParity", args, b"");

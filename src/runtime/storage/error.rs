@@ -97,6 +97,10 @@ pub enum OffsetStoreError {
     )]
     TopicMetadataTimeout { topic: String },
 
+    /// A read of the offsets topic was given up because its caller stopped waiting.
+    #[error("reading offsets topic '{topic}' was cancelled")]
+    ReadCancelled { topic: String },
+
     /// A blocking file task panicked or was cancelled.
     #[error("offset storage background task failed: {0}")]
     Background(#[from] tokio::task::JoinError),
@@ -121,7 +125,8 @@ impl OffsetStoreError {
             OffsetStoreError::Kafka { .. }
             | OffsetStoreError::CreateTopic { .. }
             | OffsetStoreError::TopicNotCompacted(_)
-            | OffsetStoreError::TopicMetadataTimeout { .. } => "kafka",
+            | OffsetStoreError::TopicMetadataTimeout { .. }
+            | OffsetStoreError::ReadCancelled { .. } => "kafka",
             OffsetStoreError::Background(_) => "background",
         }
     }

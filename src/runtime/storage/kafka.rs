@@ -17,12 +17,12 @@
 //! `murmur2_random`, the Java client's default for keyed records, so Apache and Tributary
 //! workers sharing one topic put a key in the same partition and its latest value wins.
 //!
-//! Not handled: a partition whose last offsets hold no record we are handed (transaction
-//! markers from an exactly-once Apache worker, or a compacted-away tail) would keep a
-//! read waiting; librdkafka's position, unlike the Java consumer's, does not move past
-//! them.
+//! The consumer reads uncommitted records, Apache's default outside exactly-once mode.
+//! A partition whose last offsets hold no record (transaction markers, a compacted-away
+//! tail) still counts as read to the end, through librdkafka's end-of-partition events.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -163,18 +163,29 @@ struct TopicReader {
 
 impl TopicReader {
     /// Consumes until every partition reached the end offsets taken at the start of the
-    /// call (Apache's `readToEnd`). Blocking.
-    fn read_to_end(&mut self) -> Result<(), OffsetStoreError> {
+    /// call (Apache's `readToEnd`). Blocking; gives up once `cancelled` is set, so a caller
+    /// that stopped waiting (a flush timeout) does not leave a thread reading forever.
+    fn read_to_end(&mut self, cancelled: &AtomicBool) -> Result<(), OffsetStoreError> {
         let mut remaining = self.end_offsets()?;
-        remaining
-            .retain(|partition, end| self.next_offsets.get(partition).copied().unwrap_or(0) < *end);
+        remaining.retain(|partition, end| self.next_offset(*partition) < *end);
+        // Partitions re-sought during this read: an end-of-partition event after the seek
+        // is known to be newer than the end offsets taken above.
+        let mut sought = HashSet::new();
         while !remaining.is_empty() {
+            if cancelled.load(Ordering::Relaxed) {
+                return Err(OffsetStoreError::ReadCancelled {
+                    topic: self.topic.clone(),
+                });
+            }
             let Some(polled) = self.consumer.poll(POLL_INTERVAL) else {
                 continue;
             };
             let message = match polled {
                 Ok(message) => message,
-                Err(KafkaError::PartitionEOF(_)) => continue,
+                Err(KafkaError::PartitionEOF(partition)) => {
+                    self.reached_partition_end(partition, &mut remaining, &mut sought)?;
+                    continue;
+                }
                 Err(source) => return Err(self.kafka_error("reading", source)),
             };
             let partition = message.partition();
@@ -188,6 +199,42 @@ impl TopicReader {
                 remaining.remove(&partition);
             }
         }
+        Ok(())
+    }
+
+    fn next_offset(&self, partition: i32) -> i64 {
+        self.next_offsets.get(&partition).copied().unwrap_or(0)
+    }
+
+    /// Handles librdkafka's end-of-partition event while `partition` still seems short of
+    /// its end offset. The last offsets of a partition may hold nothing we are handed
+    /// (transaction markers, records compaction removed); the Java consumer's position
+    /// moves past them, librdkafka's does not. But the event may also be stale, queued
+    /// before the end offsets were taken, so the first one only re-seeks the partition to
+    /// where we are (which drops what was queued for it); an event after that seek means
+    /// the fetcher really got to the end.
+    fn reached_partition_end(
+        &mut self,
+        partition: i32,
+        remaining: &mut HashMap<i32, i64>,
+        sought: &mut HashSet<i32>,
+    ) -> Result<(), OffsetStoreError> {
+        let Some(&end) = remaining.get(&partition) else {
+            return Ok(());
+        };
+        if sought.contains(&partition) {
+            self.next_offsets.insert(partition, end);
+            remaining.remove(&partition);
+            return Ok(());
+        }
+        let from = match self.next_offsets.get(&partition) {
+            Some(&next) => Offset::Offset(next),
+            None => Offset::Beginning,
+        };
+        self.consumer
+            .seek(&self.topic, partition, from, REQUEST_TIMEOUT)
+            .map_err(|source| self.kafka_error("seeking", source))?;
+        sought.insert(partition);
         Ok(())
     }
 
@@ -244,6 +291,16 @@ impl TopicReader {
             topic: self.topic.clone(),
             source,
         }
+    }
+}
+
+/// Tells a blocking read to give up when the future awaiting it is dropped.
+#[derive(Default)]
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
@@ -420,7 +477,11 @@ impl KafkaOffsetBackingStore {
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
-            .set("enable.partition.eof", "false");
+            // End-of-partition events let a read finish when the last offsets hold no
+            // record (see `reached_partition_end`).
+            .set("enable.partition.eof", "true")
+            // Apache's default outside exactly-once mode (librdkafka's is read_committed).
+            .set("isolation.level", "read_uncommitted");
         let consumer: BaseConsumer = client
             .create()
             .map_err(|source| error("creating the consumer", source))?;
@@ -479,11 +540,13 @@ impl KafkaOffsetBackingStore {
         answer: impl FnOnce(&OffsetBytes) -> T + Send + 'static,
     ) -> Result<T, OffsetStoreError> {
         let reader = self.reader()?;
+        let cancel = CancelOnDrop::default();
+        let cancelled = Arc::clone(&cancel.0);
         tokio::task::spawn_blocking(move || {
             // The reader only changes inside `read_to_end`, which leaves the map whole
             // between records; a poisoned lock is still usable.
             let mut reader = reader.lock().unwrap_or_else(|p| p.into_inner());
-            reader.read_to_end()?;
+            reader.read_to_end(&cancelled)?;
             Ok(answer(&reader.data))
         })
         .await?
@@ -497,9 +560,11 @@ impl OffsetBackingStore for KafkaOffsetBackingStore {
         self.ensure_topic().await?;
         let producer = self.create_producer()?;
         let config = self.config.clone();
+        let cancel = CancelOnDrop::default();
+        let cancelled = Arc::clone(&cancel.0);
         let reader = tokio::task::spawn_blocking(move || {
             let mut reader = Self::open_reader(&config)?;
-            reader.read_to_end()?;
+            reader.read_to_end(&cancelled)?;
             Ok::<_, OffsetStoreError>(reader)
         })
         .await??;
