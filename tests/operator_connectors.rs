@@ -366,6 +366,32 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
     let sink = std::fs::read_to_string(&sink_file).unwrap();
     assert_eq!(sink.lines().count(), 40, "sink file:\n{sink}");
 
+    // SIGTERM: a clean stop releases the worker's status entries and expires its lease.
+    let mut last = workers.remove(survivor.as_str()).unwrap();
+    let term = Command::new("kill")
+        .args(["-TERM", &last.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let exit = last.0.wait().unwrap();
+    assert!(exit.success(), "worker exited with {exit}");
+    for name in ["file-source", "file-sink"] {
+        let status = connectors.get(name).await.unwrap().status.unwrap();
+        let info = status.connector_status.unwrap_or_default();
+        assert!(
+            info.connector.worker_id != survivor
+                && info.tasks.iter().all(|t| t.worker_id != survivor),
+            "{name} still lists {survivor}: {info:?}"
+        );
+    }
+    let lease = Api::<k8s_openapi::api::coordination::v1::Lease>::namespaced(client.clone(), &ns)
+        .get(&survivor)
+        .await
+        .unwrap();
+    let renewed = lease.spec.unwrap().renew_time.unwrap().0;
+    let age = k8s_openapi::jiff::Timestamp::now().as_second() - renewed.as_second();
+    assert!(age > 60, "the lease was renewed {age} s ago: not released");
+
     drop(workers);
     let _ = stop.send(());
     let _ = operator.await;

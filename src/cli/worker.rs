@@ -56,7 +56,13 @@ pub async fn run() -> anyhow::Result<ExitCode> {
     props
         .entry("offset.storage.file.filename".into())
         .or_insert_with(|| offsets_file.display().to_string());
-    let config = WorkerConfig::from_props(&props)
+    // The Kafka offset store reads its own `offset.storage.*` keys; the worker table
+    // (standalone's) would warn about them as unknown.
+    let mut worker_props = props.clone();
+    worker_props.retain(|key, _| {
+        !key.starts_with("offset.storage.") || key == "offset.storage.file.filename"
+    });
+    let config = WorkerConfig::from_props(&worker_props)
         .with_context(|| format!("invalid worker config {}", properties_path.display()))?;
     for notice in &config.notices {
         tracing::warn!("{notice}");

@@ -48,6 +48,7 @@ pub async fn reconcile(connect: Arc<KafkaConnect>, ctx: Arc<Context>) -> Result<
     let next = hold_back_moves(&wanted, &connectors, &live);
 
     for connector in &connectors {
+        release_dead_writers(&api, connector, &live).await?;
         let patch = status_patch(connector, &next);
         if status_differs(connector, &patch) {
             tracing::info!(
@@ -64,6 +65,57 @@ pub async fn reconcile(connect: Arc<KafkaConnect>, ctx: Arc<Context>) -> Result<
         }
     }
     Ok(Action::requeue(RESYNC))
+}
+
+/// Field managers of the workers' status writes: `tributary-worker-<pod>`.
+const WORKER_MANAGER_PREFIX: &str = "tributary-worker-";
+
+/// Releases the status entries of workers whose lease expired: an empty apply under the
+/// dead worker's own field manager drops its ownership. Without it, fields a new owner
+/// wrote with the same value (`state: RUNNING`) stay co-owned by the dead worker, and the
+/// new owner could never remove its entry cleanly later.
+async fn release_dead_writers(
+    api: &Api<KafkaConnector>,
+    connector: &KafkaConnector,
+    live: &BTreeSet<&str>,
+) -> Result<()> {
+    let dead: BTreeSet<&str> = connector
+        .metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .filter(|entry| entry.subresource.as_deref() == Some("status"))
+        // An entry that owns nothing stays behind as `{"f:status": {}}`: skip those.
+        .filter(|entry| {
+            entry.fields_v1.as_ref().is_some_and(|fields| {
+                fields.0["f:status"]
+                    .as_object()
+                    .is_some_and(|owned| !owned.is_empty())
+            })
+        })
+        .filter_map(|entry| {
+            entry
+                .manager
+                .as_deref()?
+                .strip_prefix(WORKER_MANAGER_PREFIX)
+        })
+        .filter(|pod| !live.contains(pod))
+        .collect();
+    for pod in dead {
+        tracing::info!(connector = %connector.name_any(), worker = pod, "releasing a dead worker's status");
+        let empty = json!({
+            "apiVersion": "tributary.dev/v1alpha1",
+            "kind": "KafkaConnector",
+            "status": {},
+        });
+        api.patch_status(
+            &connector.name_any(),
+            &PatchParams::apply(&format!("{WORKER_MANAGER_PREFIX}{pod}")),
+            &Patch::Apply(&empty),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Logs a failed assignment round and retries soon.

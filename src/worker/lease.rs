@@ -10,7 +10,7 @@ use std::time::Duration;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use k8s_openapi::jiff::Timestamp;
-use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -119,12 +119,29 @@ impl MembershipLease {
         }
     }
 
-    /// Deletes the Lease on a clean shutdown, so the controller reassigns at once.
+    /// Marks the Lease expired on a clean shutdown (renewed an hour ago), so the controller
+    /// reassigns at once. A patch rather than a delete: the workers' Role grants no delete.
     pub async fn release(&self) -> kube::Result<()> {
-        match self.api.delete(&self.name, &DeleteParams::default()).await {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-            Err(error) => Err(error),
-        }
+        let long_ago = Timestamp::now()
+            .checked_sub(k8s_openapi::jiff::SignedDuration::from_hours(1))
+            .unwrap_or_else(|_| Timestamp::now());
+        let lease = json!({
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": { "name": self.name, "labels": selector_labels(&self.cluster) },
+            "spec": {
+                "holderIdentity": self.name,
+                "leaseDurationSeconds": self.timing.duration.as_secs(),
+                "renewTime": MicroTime(long_ago),
+            },
+        });
+        self.api
+            .patch(
+                &self.name,
+                &PatchParams::apply(&self.field_manager).force(),
+                &Patch::Apply(&lease),
+            )
+            .await?;
+        Ok(())
     }
 }
