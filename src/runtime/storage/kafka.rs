@@ -122,11 +122,11 @@ impl KafkaOffsetStoreConfig {
         Ok(config)
     }
 
+    /// The settings shared by the admin client, producer and consumer; Java-only client
+    /// settings are dropped the way the worker's other clients drop them.
     fn client_config(&self) -> ClientConfig {
-        let mut config = ClientConfig::new();
-        for (key, value) in &self.client_settings {
-            config.set(key, value);
-        }
+        let mut config =
+            crate::runtime::kafka::client_config(&self.bootstrap_servers, [&self.client_settings]);
         config
             .set("bootstrap.servers", &self.bootstrap_servers)
             .set("client.id", format!("{}offsets", self.client_id_base));
@@ -421,7 +421,12 @@ impl KafkaOffsetBackingStore {
             );
             return Ok(());
         };
-        let mut policies: Vec<&str> = policy.split(',').map(str::trim).collect();
+        // Apache compares the set of policies, trimmed and lower-cased.
+        let mut policies: Vec<String> = policy
+            .split(',')
+            .map(|p| p.trim().to_lowercase())
+            .filter(|p| !p.is_empty())
+            .collect();
         policies.sort_unstable();
         policies.dedup();
         if policies == ["compact"] {
