@@ -41,7 +41,7 @@ pub async fn run() -> anyhow::Result<ExitCode> {
     let server = axum::serve(listener, controller::router(state.clone()));
     tracing::info!(%listen, identity = %config.identity, "operator starting");
     tokio::select! {
-        outcome = controller::run(state, client, config, shutdown_signal()) => {
+        outcome = controller::run(state, client, config, super::shutdown_signal()) => {
             outcome.context("operator stopped")?;
         }
         outcome = server => {
@@ -49,26 +49,4 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Completes on SIGTERM (Kubernetes stopping the pod) or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
 }

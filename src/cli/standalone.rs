@@ -19,7 +19,6 @@ use crate::rest::{Herder, routes};
 use crate::runtime::config::file::{self as connector_file, InitialState};
 use crate::runtime::config::{properties, worker::WorkerConfig};
 use crate::runtime::storage::{FileOffsetBackingStore, OffsetBackingStore};
-use crate::runtime::worker::ConverterSpec;
 use crate::runtime::{StatusStore, TargetState, Worker, WorkerSettings};
 use crate::telemetry::LogReloadHandle;
 
@@ -67,29 +66,7 @@ pub async fn run(
             config.offset_storage_file_filename.display()
         )
     })?;
-    let settings = WorkerSettings {
-        worker_id: worker_id.clone(),
-        bootstrap_servers: bootstrap,
-        key_converter: ConverterSpec {
-            class: config.key_converter.clone(),
-            config: config
-                .converter_config("key.converter")
-                .into_iter()
-                .collect(),
-        },
-        value_converter: ConverterSpec {
-            class: config.value_converter.clone(),
-            config: config
-                .converter_config("value.converter")
-                .into_iter()
-                .collect(),
-        },
-        producer: config.producer_passthrough.clone().into_iter().collect(),
-        consumer: config.consumer_passthrough.clone().into_iter().collect(),
-        offset_flush_interval: config.offset_flush_interval,
-        offset_flush_timeout: config.offset_flush_timeout,
-        task_shutdown_timeout: config.task_shutdown_graceful_timeout,
-    };
+    let settings = WorkerSettings::from_config(worker_id.clone(), &config);
     let worker = Arc::new(Worker::new(
         settings,
         Arc::new(Registry::builtin()),
@@ -137,7 +114,7 @@ pub async fn run(
         tracing::info!(connector = name, "created connector");
     }
 
-    wait_for_signal().await;
+    super::shutdown_signal().await;
     tracing::info!("stopping: flushing offsets and stopping tasks");
     shutdown.cancel();
     herder.stop().await;
@@ -220,19 +197,4 @@ async fn wait_for_kafka(bootstrap: &str, config: &WorkerConfig) -> String {
             }
         }
     }
-}
-
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("installing the SIGTERM handler");
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }

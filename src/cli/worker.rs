@@ -28,7 +28,6 @@ use crate::runtime::storage::{
     FileOffsetBackingStore, KafkaOffsetBackingStore, KafkaOffsetStoreConfig, OFFSET_STORAGE_TOPIC,
     OffsetBackingStore,
 };
-use crate::runtime::worker::ConverterSpec;
 use crate::runtime::{StatusStore, Worker, WorkerSettings};
 use crate::worker::{self, Identity, Readiness, lease::LeaseTiming};
 
@@ -82,29 +81,7 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         .start()
         .await
         .context("cannot start the offset store")?;
-    let settings = WorkerSettings {
-        worker_id: identity.pod.clone(),
-        bootstrap_servers: config.bootstrap_servers.join(","),
-        key_converter: ConverterSpec {
-            class: config.key_converter.clone(),
-            config: config
-                .converter_config("key.converter")
-                .into_iter()
-                .collect(),
-        },
-        value_converter: ConverterSpec {
-            class: config.value_converter.clone(),
-            config: config
-                .converter_config("value.converter")
-                .into_iter()
-                .collect(),
-        },
-        producer: config.producer_passthrough.clone().into_iter().collect(),
-        consumer: config.consumer_passthrough.clone().into_iter().collect(),
-        offset_flush_interval: config.offset_flush_interval,
-        offset_flush_timeout: config.offset_flush_timeout,
-        task_shutdown_timeout: config.task_shutdown_graceful_timeout,
-    };
+    let settings = WorkerSettings::from_config(identity.pod.clone(), &config);
     let runtime = Arc::new(Worker::new(
         settings,
         Arc::new(Registry::builtin()),
@@ -139,7 +116,7 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         readiness,
         shutdown.clone(),
     ));
-    shutdown_signal().await;
+    super::shutdown_signal().await;
     tracing::info!("stopping: stopping tasks, releasing status and lease");
     shutdown.cancel();
     let outcome = worker.await.context("worker loop panicked")?;
@@ -169,26 +146,4 @@ fn health_router(readiness: Readiness) -> Router {
                 }
             }),
         )
-}
-
-/// Completes on SIGTERM (Kubernetes stopping the pod) or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
 }

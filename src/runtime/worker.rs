@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::TargetState;
+use super::config::worker::WorkerConfig;
 use super::kafka::{client_config, sink_consumer_defaults, source_producer_defaults};
 use super::metrics::TaskMetrics;
 use super::pipeline::Converters;
@@ -47,6 +48,28 @@ pub struct WorkerSettings {
     pub offset_flush_interval: Duration,
     pub offset_flush_timeout: Duration,
     pub task_shutdown_timeout: Duration,
+}
+
+impl WorkerSettings {
+    /// The settings of a worker config (standalone properties or the ConfigMap the
+    /// operator writes), under the given worker id.
+    pub fn from_config(worker_id: String, config: &WorkerConfig) -> Self {
+        let converter = |class: &str, prefix: &str| ConverterSpec {
+            class: class.to_owned(),
+            config: config.converter_config(prefix).into_iter().collect(),
+        };
+        WorkerSettings {
+            worker_id,
+            bootstrap_servers: config.bootstrap_servers.join(","),
+            key_converter: converter(&config.key_converter, "key.converter"),
+            value_converter: converter(&config.value_converter, "value.converter"),
+            producer: config.producer_passthrough.clone().into_iter().collect(),
+            consumer: config.consumer_passthrough.clone().into_iter().collect(),
+            offset_flush_interval: config.offset_flush_interval,
+            offset_flush_timeout: config.offset_flush_timeout,
+            task_shutdown_timeout: config.task_shutdown_graceful_timeout,
+        }
+    }
 }
 
 /// Why the worker could not start something.
