@@ -4,6 +4,7 @@
 
 pub mod standalone;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -40,8 +41,16 @@ pub fn java() -> PathBuf {
 }
 
 /// Compiles `tests/java/<name>.java` against the lab's Kafka jars (once per test binary
-/// run, into `target/java-tests`) and returns the classpath to run it with.
+/// run, into `target/java-tests`) and returns the classpath to run it with. Tests of one
+/// binary run in parallel: the first caller compiles under a lock and the others wait
+/// for it, so no test runs a class file that javac is still writing.
 pub fn compile_java(name: &str) -> String {
+    static COMPILED: std::sync::Mutex<BTreeMap<String, String>> =
+        std::sync::Mutex::new(BTreeMap::new());
+    let mut compiled = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(classpath) = compiled.get(name) {
+        return classpath.clone();
+    }
     let libs = kafka_libs();
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/java")
@@ -59,7 +68,9 @@ pub fn compile_java(name: &str) -> String {
         .status()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", javac.display()));
     assert!(status.success(), "javac failed for {}", source.display());
-    format!("{}:{}", out.display(), classpath)
+    let full = format!("{}:{}", out.display(), classpath);
+    compiled.insert(name.to_owned(), full.clone());
+    full
 }
 
 /// Runs a Java main class on `classpath` with `args`, feeding `stdin`; panics on failure.
