@@ -129,59 +129,10 @@ pub struct LoggerLevel {
     pub last_modified: Option<i64>,
 }
 
-/// One key's definition in `GET /connector-plugins/{plugin}/config`. Unlike the
-/// validate answer, Apache names the position `order_in_group` here.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct PluginConfigKey {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub ty: String,
-    pub required: bool,
-    pub default_value: Option<String>,
-    pub importance: String,
-    pub documentation: String,
-    pub group: Option<String>,
-    pub order_in_group: i32,
-    pub width: String,
-    pub display_name: String,
-    pub dependents: Vec<String>,
-}
-
-impl From<crate::runtime::config::def::ConfigKeyInfo> for PluginConfigKey {
-    fn from(key: crate::runtime::config::def::ConfigKeyInfo) -> Self {
-        PluginConfigKey {
-            name: key.name,
-            ty: key.ty,
-            required: key.required,
-            default_value: key.default_value,
-            importance: key.importance,
-            documentation: key.documentation,
-            group: key.group,
-            order_in_group: key.order_in_group,
-            width: key.width,
-            display_name: key.display_name,
-            dependents: key.dependents,
-        }
-    }
-}
-
-/// One key of a validate answer: its definition (null for keys no table defines) and
-/// its validated value.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct ValidatedConfig {
-    pub definition: Option<PluginConfigKey>,
-    pub value: crate::runtime::config::def::ConfigValueInfo,
-}
-
-/// `PUT /connector-plugins/{plugin}/config/validate` (Apache's `ConfigInfos`, with the
-/// field names Apache 4.x writes).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct ValidationInfos {
-    pub name: String,
-    pub error_count: usize,
-    pub groups: Vec<String>,
-    pub configs: Vec<ValidatedConfig>,
-}
+/// The plugin-config and validate bodies are the config table's own wire types.
+pub use crate::runtime::config::def::{
+    ConfigInfo as ValidatedConfig, ConfigInfos as ValidationInfos, ConfigKeyInfo as PluginConfigKey,
+};
 
 /// One entry of `GET /connector-plugins`: `{"class":...,"type":"source","version":...}`;
 /// the type is also `converter`, `transformation`... with `connectorsOnly=false`.

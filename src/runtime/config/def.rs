@@ -1071,7 +1071,8 @@ pub struct ConfigInfo {
     pub value: ConfigValueInfo,
 }
 
-/// A key's definition on the wire (Apache's `ConfigKeyInfo`; Jackson writes `order` last).
+/// A key's definition on the wire (Apache's `ConfigKeyInfo`), in the field order and with
+/// the names Apache 4.3.1 writes (checked by `tests/rest_parity.rs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigKeyInfo {
     pub name: String,
@@ -1082,11 +1083,10 @@ pub struct ConfigKeyInfo {
     pub importance: String,
     pub documentation: String,
     pub group: Option<String>,
+    pub order_in_group: i32,
     pub width: String,
     pub display_name: String,
     pub dependents: Vec<String>,
-    #[serde(rename = "order", alias = "order_in_group")]
-    pub order_in_group: i32,
 }
 
 /// A key's validated value on the wire (Apache's `ConfigValueInfo`).
@@ -1266,7 +1266,9 @@ mod tests {
         let name = &json["configs"][0];
         assert_eq!(name["definition"]["type"], "STRING");
         assert_eq!(name["definition"]["required"], true);
-        assert_eq!(name["definition"]["order"], 1);
+        // Apache 4.3.1 writes `order_in_group` right after `group` (what its REST API
+        // answers, compared in tests/rest_parity.rs), not the `order` of older sources.
+        assert_eq!(name["definition"]["order_in_group"], 1);
         assert_eq!(name["definition"]["width"], "MEDIUM");
         assert_eq!(name["definition"]["display_name"], "Connector name");
         assert_eq!(
@@ -1294,10 +1296,10 @@ mod tests {
                 "importance",
                 "documentation",
                 "group",
+                "order_in_group",
                 "width",
                 "display_name",
-                "dependents",
-                "order"
+                "dependents"
             ]
         );
         let value_keys: Vec<&str> = name["value"]
