@@ -80,14 +80,7 @@ impl StandaloneHerder {
         let props: IndexMap<String, String> =
             config.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let runtime = def.config_infos(class, &props);
-        let mut configs: Vec<ValidatedConfig> = runtime
-            .configs
-            .into_iter()
-            .map(|c| ValidatedConfig {
-                definition: c.definition.map(PluginConfigKey::from),
-                value: c.value,
-            })
-            .collect();
+        let mut configs: Vec<ValidatedConfig> = runtime.configs;
         let connector = self
             .worker
             .plugins()
@@ -664,10 +657,7 @@ impl Herder for StandaloneHerder {
             ConnectorKind::Source => source_config_def(),
             ConnectorKind::Sink => sink_config_def(),
         };
-        let mut keys: Vec<PluginConfigKey> = def
-            .keys()
-            .map(|k| PluginConfigKey::from(k.info()))
-            .collect();
+        let mut keys: Vec<PluginConfigKey> = def.keys().map(|k| k.info()).collect();
         let version = desc.version().to_owned();
         set_version_default(
             keys.iter_mut().find(|k| k.name == PLUGIN_VERSION_KEY),
