@@ -165,6 +165,88 @@ fn connector(name: &str, class: &str, config: &[(&str, String)]) -> KafkaConnect
     c
 }
 
+/// The in-process operator of a test.
+struct Operator {
+    stop: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<controller::Result<()>>,
+}
+
+impl Operator {
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.handle.await;
+    }
+}
+
+/// Starts the operator on `ns`, then applies a `KafkaConnect` of `replicas` workers and
+/// the seed's file source and sink over `topic`.
+async fn apply_seed_cluster(
+    client: &Client,
+    ns: &str,
+    bootstrap: &str,
+    replicas: i32,
+    source_file: &std::path::Path,
+    sink_file: &std::path::Path,
+    topic: &str,
+) -> Operator {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(controller::run(
+        State::default(),
+        client.clone(),
+        OperatorConfig {
+            watch_namespace: Some(ns.to_owned()),
+            lease_namespace: ns.to_owned(),
+            lease_name: "tributary-operator".into(),
+            identity: "operator-a".into(),
+            default_image: "tributary:test".into(),
+            lease_timing: LeaseTiming {
+                duration: Duration::from_secs(3),
+                renew_deadline: Duration::from_secs(2),
+                retry_period: Duration::from_millis(300),
+            },
+        },
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    Api::<KafkaConnect>::namespaced(client.clone(), ns)
+        .create(
+            &PostParams::default(),
+            &KafkaConnect::new(
+                CLUSTER,
+                KafkaConnectSpec {
+                    replicas,
+                    bootstrap_servers: bootstrap.to_owned(),
+                    ..KafkaConnectSpec::default()
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), ns);
+    for c in [
+        connector(
+            "file-source",
+            "FileStreamSource",
+            &[
+                ("file", source_file.display().to_string()),
+                ("topic", topic.to_owned()),
+            ],
+        ),
+        connector(
+            "file-sink",
+            "FileStreamSink",
+            &[
+                ("file", sink_file.display().to_string()),
+                ("topics", topic.to_owned()),
+            ],
+        ),
+    ] {
+        connectors.create(&PostParams::default(), &c).await.unwrap();
+    }
+    Operator { stop, handle }
+}
+
 fn append(path: &std::path::Path, lines: &[String]) {
     let mut file = std::fs::OpenOptions::new()
         .append(true)
@@ -217,63 +299,17 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
     )
     .unwrap();
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let operator = tokio::spawn(controller::run(
-        State::default(),
-        client.clone(),
-        OperatorConfig {
-            watch_namespace: Some(ns.clone()),
-            lease_namespace: ns.clone(),
-            lease_name: "tributary-operator".into(),
-            identity: "operator-a".into(),
-            default_image: "tributary:test".into(),
-            lease_timing: LeaseTiming {
-                duration: Duration::from_secs(3),
-                renew_deadline: Duration::from_secs(2),
-                retry_period: Duration::from_millis(300),
-            },
-        },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-
-    let connects: Api<KafkaConnect> = Api::namespaced(client.clone(), &ns);
-    connects
-        .create(
-            &PostParams::default(),
-            &KafkaConnect::new(
-                CLUSTER,
-                KafkaConnectSpec {
-                    replicas: 2,
-                    bootstrap_servers: bootstrap.clone(),
-                    ..KafkaConnectSpec::default()
-                },
-            ),
-        )
-        .await
-        .unwrap();
+    let operator = apply_seed_cluster(
+        &client,
+        &ns,
+        &bootstrap,
+        2,
+        &source_file,
+        &sink_file,
+        &topic,
+    )
+    .await;
     let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
-    for c in [
-        connector(
-            "file-source",
-            "FileStreamSource",
-            &[
-                ("file", source_file.display().to_string()),
-                ("topic", topic.clone()),
-            ],
-        ),
-        connector(
-            "file-sink",
-            "FileStreamSink",
-            &[
-                ("file", sink_file.display().to_string()),
-                ("topics", topic.clone()),
-            ],
-        ),
-    ] {
-        connectors.create(&PostParams::default(), &c).await.unwrap();
-    }
 
     let mut workers = BTreeMap::from([
         (
@@ -393,8 +429,7 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
     assert!(age > 60, "the lease was renewed {age} s ago: not released");
 
     drop(workers);
-    let _ = stop.send(());
-    let _ = operator.await;
+    operator.stop().await;
     let _ = Api::<Namespace>::all(client)
         .delete(&ns, &DeleteParams::default())
         .await;
@@ -452,61 +487,17 @@ async fn pause_resume_tasks_max_and_stop_change_only_their_connector() {
         ),
     )
     .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let operator = tokio::spawn(controller::run(
-        State::default(),
-        client.clone(),
-        OperatorConfig {
-            watch_namespace: Some(ns.clone()),
-            lease_namespace: ns.clone(),
-            lease_name: "tributary-operator".into(),
-            identity: "operator-a".into(),
-            default_image: "tributary:test".into(),
-            lease_timing: LeaseTiming {
-                duration: Duration::from_secs(3),
-                renew_deadline: Duration::from_secs(2),
-                retry_period: Duration::from_millis(300),
-            },
-        },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    Api::<KafkaConnect>::namespaced(client.clone(), &ns)
-        .create(
-            &PostParams::default(),
-            &KafkaConnect::new(
-                CLUSTER,
-                KafkaConnectSpec {
-                    replicas: 2,
-                    bootstrap_servers: bootstrap.clone(),
-                    ..KafkaConnectSpec::default()
-                },
-            ),
-        )
-        .await
-        .unwrap();
+    let operator = apply_seed_cluster(
+        &client,
+        &ns,
+        &bootstrap,
+        2,
+        &source_file,
+        &sink_file,
+        &topic,
+    )
+    .await;
     let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
-    for c in [
-        connector(
-            "file-source",
-            "FileStreamSource",
-            &[
-                ("file", source_file.display().to_string()),
-                ("topic", topic.clone()),
-            ],
-        ),
-        connector(
-            "file-sink",
-            "FileStreamSink",
-            &[
-                ("file", sink_file.display().to_string()),
-                ("topics", topic.clone()),
-            ],
-        ),
-    ] {
-        connectors.create(&PostParams::default(), &c).await.unwrap();
-    }
     let workers = [
         start_worker("files-worker-0", &ns, dir.path()),
         start_worker("files-worker-1", &ns, dir.path()),
@@ -617,8 +608,7 @@ async fn pause_resume_tasks_max_and_stop_change_only_their_connector() {
     );
 
     drop(workers);
-    let _ = stop.send(());
-    let _ = operator.await;
+    operator.stop().await;
     let _ = Api::<Namespace>::all(client)
         .delete(&ns, &DeleteParams::default())
         .await;
@@ -714,61 +704,16 @@ async fn a_worker_cut_off_from_the_api_server_stops_its_tasks_before_its_lease_e
     )
     .unwrap();
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let operator = tokio::spawn(controller::run(
-        State::default(),
-        client.clone(),
-        OperatorConfig {
-            watch_namespace: Some(ns.clone()),
-            lease_namespace: ns.clone(),
-            lease_name: "tributary-operator".into(),
-            identity: "operator-a".into(),
-            default_image: "tributary:test".into(),
-            lease_timing: LeaseTiming {
-                duration: Duration::from_secs(3),
-                renew_deadline: Duration::from_secs(2),
-                retry_period: Duration::from_millis(300),
-            },
-        },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    Api::<KafkaConnect>::namespaced(client.clone(), &ns)
-        .create(
-            &PostParams::default(),
-            &KafkaConnect::new(
-                CLUSTER,
-                KafkaConnectSpec {
-                    replicas: 1,
-                    bootstrap_servers: bootstrap.clone(),
-                    ..KafkaConnectSpec::default()
-                },
-            ),
-        )
-        .await
-        .unwrap();
-    let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
-    for c in [
-        connector(
-            "file-source",
-            "FileStreamSource",
-            &[
-                ("file", source_file.display().to_string()),
-                ("topic", topic.clone()),
-            ],
-        ),
-        connector(
-            "file-sink",
-            "FileStreamSink",
-            &[
-                ("file", sink_file.display().to_string()),
-                ("topics", topic.clone()),
-            ],
-        ),
-    ] {
-        connectors.create(&PostParams::default(), &c).await.unwrap();
-    }
+    let operator = apply_seed_cluster(
+        &client,
+        &ns,
+        &bootstrap,
+        1,
+        &source_file,
+        &sink_file,
+        &topic,
+    )
+    .await;
     let worker = start_worker_with(
         "files-worker-0",
         &ns,
@@ -809,8 +754,7 @@ async fn a_worker_cut_off_from_the_api_server_stops_its_tasks_before_its_lease_e
     .await;
 
     drop(worker);
-    let _ = stop.send(());
-    let _ = operator.await;
+    operator.stop().await;
     let _ = Api::<Namespace>::all(client)
         .delete(&ns, &DeleteParams::default())
         .await;
