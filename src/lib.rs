@@ -14,6 +14,7 @@ pub mod error;
 pub mod rest;
 pub mod runtime;
 pub mod telemetry;
+pub mod transforms;
 pub mod worker;
 
 pub use error::{Error, Result};

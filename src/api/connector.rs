@@ -166,3 +166,33 @@ pub struct TaskInfo {
 fn without_default(schema: &mut schemars::Schema) {
     schema.remove("default");
 }
+
+/// Annotation asking the workers to restart the connector (Connect's
+/// `POST /connectors/{name}/restart`). Its value is a [`RestartRequest`] as JSON; a new
+/// `id` is a new request. Workers act on a change of the value, not on its presence, so a
+/// worker that starts later ignores the request it finds (its tasks start fresh anyway).
+pub const RESTART_ANNOTATION: &str = "tributary.dev/restart";
+
+/// Prefix of the annotation asking for one task's restart
+/// (`POST /connectors/{name}/tasks/{id}/restart`): `tributary.dev/restart-task-<id>`, with a
+/// request id as value.
+pub const RESTART_TASK_ANNOTATION_PREFIX: &str = "tributary.dev/restart-task-";
+
+/// The value of [`RESTART_ANNOTATION`].
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RestartRequest {
+    /// Unique per request (the REST sidecar uses a UUID or a timestamp).
+    pub id: String,
+    /// Restart the tasks too (`includeTasks`).
+    #[serde(default)]
+    pub include_tasks: bool,
+    /// Restart only instances in FAILED state (`onlyFailed`).
+    #[serde(default)]
+    pub only_failed: bool,
+}
+
+/// The annotation key asking for task `task`'s restart.
+pub fn restart_task_annotation(task: i32) -> String {
+    format!("{RESTART_TASK_ANNOTATION_PREFIX}{task}")
+}

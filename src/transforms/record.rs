@@ -1,0 +1,128 @@
+//! The record as a transform sees it (Apache's `ConnectRecord`): the parts both source and
+//! sink records have. The pipeline splits a `SourceRecord`/`SinkRecord` into this and the
+//! parts only one side has, and joins them again after the chain.
+
+use crate::data::{Header, SchemaRef, SinkRecord, SourceRecord, TimestampType, Value};
+
+/// Topic, partition, key, value, timestamp and headers of a record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConnectRecord {
+    pub topic: String,
+    pub kafka_partition: Option<i32>,
+    pub key_schema: Option<SchemaRef>,
+    pub key: Value,
+    pub value_schema: Option<SchemaRef>,
+    pub value: Value,
+    pub timestamp: Option<i64>,
+    pub headers: Vec<Header>,
+}
+
+/// What a source record keeps aside while its common part goes through the chain.
+pub struct SourceExtras {
+    pub source_partition: serde_json::Map<String, serde_json::Value>,
+    pub source_offset: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What a sink record keeps aside while its common part goes through the chain.
+pub struct SinkExtras {
+    /// The partition the record was consumed from: offsets are committed for it even when
+    /// a transform changes `kafka_partition`.
+    pub kafka_partition: i32,
+    pub kafka_offset: i64,
+    pub timestamp_type: TimestampType,
+}
+
+impl ConnectRecord {
+    pub fn from_source(record: SourceRecord) -> (ConnectRecord, SourceExtras) {
+        let SourceRecord {
+            source_partition,
+            source_offset,
+            topic,
+            kafka_partition,
+            key_schema,
+            key,
+            value_schema,
+            value,
+            timestamp,
+            headers,
+        } = record;
+        (
+            ConnectRecord {
+                topic,
+                kafka_partition,
+                key_schema,
+                key,
+                value_schema,
+                value,
+                timestamp,
+                headers,
+            },
+            SourceExtras {
+                source_partition,
+                source_offset,
+            },
+        )
+    }
+
+    pub fn into_source(self, extras: SourceExtras) -> SourceRecord {
+        SourceRecord {
+            source_partition: extras.source_partition,
+            source_offset: extras.source_offset,
+            topic: self.topic,
+            kafka_partition: self.kafka_partition,
+            key_schema: self.key_schema,
+            key: self.key,
+            value_schema: self.value_schema,
+            value: self.value,
+            timestamp: self.timestamp,
+            headers: self.headers,
+        }
+    }
+
+    pub fn from_sink(record: SinkRecord) -> (ConnectRecord, SinkExtras) {
+        let SinkRecord {
+            topic,
+            kafka_partition,
+            kafka_offset,
+            key_schema,
+            key,
+            value_schema,
+            value,
+            timestamp,
+            timestamp_type,
+            headers,
+        } = record;
+        (
+            ConnectRecord {
+                topic,
+                kafka_partition: Some(kafka_partition),
+                key_schema,
+                key,
+                value_schema,
+                value,
+                timestamp,
+                headers,
+            },
+            SinkExtras {
+                kafka_partition,
+                kafka_offset,
+                timestamp_type,
+            },
+        )
+    }
+
+    pub fn into_sink(self, extras: SinkExtras) -> SinkRecord {
+        SinkRecord {
+            topic: self.topic,
+            kafka_partition: self.kafka_partition.unwrap_or(extras.kafka_partition),
+            kafka_offset: extras.kafka_offset,
+            key_schema: self.key_schema,
+            key: self.key,
+            value_schema: self.value_schema,
+            value: self.value,
+            timestamp: self.timestamp,
+            timestamp_type: extras.timestamp_type,
+            headers: self.headers,
+        }
+    }
+}
