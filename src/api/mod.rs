@@ -7,7 +7,8 @@ mod connector;
 pub use connect::{KafkaConnect, KafkaConnectSpec, KafkaConnectStatus};
 pub use connector::{
     ConnectorState, ConnectorStatusInfo, KafkaConnector, KafkaConnectorSpec, KafkaConnectorStatus,
-    StateInfo, TaskInfo, TaskStateInfo,
+    RESTART_ANNOTATION, RESTART_TASK_ANNOTATION_PREFIX, RestartRequest, StateInfo, TaskInfo,
+    TaskStateInfo, restart_task_annotation,
 };
 
 use kube::CustomResourceExt;
