@@ -6,6 +6,7 @@ pub mod entities;
 pub mod error;
 pub mod herder;
 pub mod loggers;
+pub mod plugins;
 pub mod routes;
 mod sink_offsets;
 pub mod standalone;

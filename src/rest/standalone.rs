@@ -7,18 +7,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 
-use indexmap::IndexMap;
-
 use super::entities::{
     ConnectorInfo, ConnectorOffset, ConnectorOffsets, ConnectorState, ConnectorStateInfo,
     ConnectorTaskId, PluginConfigKey, PluginEntry, ServerInfo, TaskInfo, TaskStateInfo,
-    ValidatedConfig, ValidationInfos,
+    ValidationInfos,
 };
 use super::herder::{Herder, HerderError, HerderResult, PutOutcome};
+use super::plugins::PluginCatalog;
 use super::sink_offsets;
 use crate::connectors::{ConfigMap, ConnectorKind};
-use crate::runtime::config::connector::{sink_config_def, source_config_def};
-use crate::runtime::config::def::ConfigValueInfo;
 use crate::runtime::storage::{OffsetMap, decode_value, encode_key, encode_value};
 use crate::runtime::{State, TargetState, TaskId, Worker};
 
@@ -58,126 +55,6 @@ impl StandaloneHerder {
         HerderError::NotFound(format!("Connector {name} not found"))
     }
 
-    /// Validates a connector config the way Apache's `AbstractHerder.validateConnectorConfig`
-    /// does: the runtime's definition table for the connector's kind, then the
-    /// connector's own keys.
-    fn validate_all(&self, config: &ConfigMap) -> HerderResult<ValidationInfos> {
-        let class = config.get("connector.class").ok_or_else(|| {
-            HerderError::BadRequest(format!(
-                "Connector config {} contains no connector type",
-                java_map(config)
-            ))
-        })?;
-        let plugin = self
-            .worker
-            .plugins()
-            .resolve(class)
-            .map_err(|e| HerderError::BadRequest(e.to_string()))?;
-        let def = match plugin.kind() {
-            ConnectorKind::Source => source_config_def(),
-            ConnectorKind::Sink => sink_config_def(),
-        };
-        let props: IndexMap<String, String> =
-            config.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        let runtime = def.config_infos(class, &props);
-        let mut configs: Vec<ValidatedConfig> = runtime.configs;
-        let connector = self
-            .worker
-            .plugins()
-            .create_connector(class)
-            .map_err(|e| HerderError::BadRequest(e.to_string()))?;
-        for key in connector.validate(config) {
-            if let Some(existing) = configs.iter_mut().find(|c| c.value.name == key.key) {
-                existing.value.errors.extend(key.errors);
-                continue;
-            }
-            configs.push(ValidatedConfig {
-                definition: None,
-                value: ConfigValueInfo {
-                    value: config.get(&key.key).cloned(),
-                    name: key.key,
-                    recommended_values: Vec::new(),
-                    errors: key.errors,
-                    visible: true,
-                },
-            });
-        }
-        let version = plugin.version().to_owned();
-        for config in &mut configs {
-            if config.value.name == PLUGIN_VERSION_KEY
-                || config.value.name == "key.converter.plugin.version"
-                || config.value.name == "value.converter.plugin.version"
-                || config.value.name == "header.converter.plugin.version"
-            {
-                set_version_default(config.definition.as_mut(), &version);
-                config.value.value.get_or_insert_with(|| version.clone());
-                // Apache recommends the versions installed: ours is the one.
-                config.value.recommended_values = vec![version.clone()];
-            }
-        }
-        // Apache shows the worker's converters as the defaults of the connector's.
-        let settings = self.worker.settings();
-        for (key, worker_class) in [
-            ("key.converter", &settings.key_converter.class),
-            ("value.converter", &settings.value_converter.class),
-        ] {
-            if let Some(config) = configs.iter_mut().find(|c| c.value.name == key)
-                && let Some(definition) = config.definition.as_mut()
-            {
-                definition.default_value = Some(worker_class.clone());
-                config
-                    .value
-                    .value
-                    .get_or_insert_with(|| worker_class.clone());
-                config.value.recommended_values =
-                    CONVERTERS.iter().map(|c| (*c).to_owned()).collect();
-            }
-        }
-        // Apache's worker default header converter. Headers are not converted by this
-        // build yet; the key is shown as Apache shows it.
-        if let Some(config) = configs
-            .iter_mut()
-            .find(|c| c.value.name == "header.converter")
-            && let Some(definition) = config.definition.as_mut()
-        {
-            let class = "org.apache.kafka.connect.storage.SimpleHeaderConverter".to_owned();
-            definition.default_value = Some(class.clone());
-            config.value.value.get_or_insert(class);
-        }
-        Ok(ValidationInfos {
-            name: class.clone(),
-            error_count: configs.iter().map(|c| c.value.errors.len()).sum(),
-            groups: runtime.groups,
-            configs,
-        })
-    }
-
-    /// Checks a config before anything runs: Apache rejects an invalid one with 400 and
-    /// the list of problems.
-    fn validate(&self, config: &ConfigMap) -> HerderResult<()> {
-        let infos = self.validate_all(config)?;
-        if infos.error_count == 0 {
-            return Ok(());
-        }
-        let errors: Vec<&str> = infos
-            .configs
-            .iter()
-            .flat_map(|c| c.value.errors.iter().map(String::as_str))
-            .collect();
-        Err(HerderError::BadRequest(format!(
-            "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
-            errors.len(),
-            errors.join("\n")
-        )))
-    }
-
-    /// The version a running connector or task reports: its plugin's.
-    fn plugin_version(&self, config: &ConfigMap) -> Option<String> {
-        let class = config.get("connector.class")?;
-        let plugin = self.worker.plugins().resolve(class).ok()?;
-        Some(plugin.version().to_owned())
-    }
-
     /// Starts the connector instance and its tasks; start failures show in the status.
     async fn start(&self, name: &str, config: &ConfigMap, target: TargetState) -> Vec<ConfigMap> {
         let task_configs = match self.worker.start_connector(name, config, target).await {
@@ -213,9 +90,21 @@ impl StandaloneHerder {
     }
 
     fn connector_type(&self, config: &ConfigMap) -> Option<String> {
-        let class = config.get("connector.class")?;
-        let plugin = self.worker.plugins().resolve(class).ok()?;
-        Some(plugin.kind().as_str().to_owned())
+        self.catalog().connector_type(config)
+    }
+
+    fn plugin_version(&self, config: &ConfigMap) -> Option<String> {
+        self.catalog().plugin_version(config)
+    }
+
+    /// The worker's plugins, for listing and validation.
+    fn catalog(&self) -> PluginCatalog<'_> {
+        let settings = self.worker.settings();
+        PluginCatalog {
+            registry: self.worker.plugins(),
+            key_converter: &settings.key_converter.class,
+            value_converter: &settings.value_converter.class,
+        }
     }
 
     fn task_state(&self, name: &str, entry: &ConnectorEntry, task: u32) -> TaskStateInfo {
@@ -341,41 +230,6 @@ fn with_task_class(connector_class: Option<&str>, task_config: &ConfigMap) -> Co
     config
 }
 
-/// The key whose default Apache fills in with the plugin's own version.
-const PLUGIN_VERSION_KEY: &str = "connector.plugin.version";
-
-fn set_version_default(key: Option<&mut PluginConfigKey>, version: &str) {
-    if let Some(key) = key {
-        key.default_value = Some(version.to_owned());
-    }
-}
-
-/// A string map as Java's `Map.toString` prints it: `{a=b, c=d}`.
-fn java_map(config: &ConfigMap) -> String {
-    let entries: Vec<String> = config.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    format!("{{{}}}", entries.join(", "))
-}
-
-/// Apache's `normalizedPluginName`: a trailing `Connector` does not count.
-fn normalized_plugin_name(name: &str) -> &str {
-    match name.strip_suffix("Connector") {
-        Some(stripped) if !stripped.is_empty() => stripped,
-        _ => name,
-    }
-}
-
-/// Whether the validate endpoint's path names the same plugin as the body's class.
-fn plugin_matches(included_class: &str, plugin: &str) -> bool {
-    normalized_plugin_name(included_class).ends_with(normalized_plugin_name(plugin))
-}
-
-/// Converters this build has, listed with `connectorsOnly=false` (type `converter`).
-const CONVERTERS: [&str; 3] = [
-    "org.apache.kafka.connect.converters.ByteArrayConverter",
-    "org.apache.kafka.connect.json.JsonConverter",
-    "org.apache.kafka.connect.storage.StringConverter",
-];
-
 #[async_trait]
 impl Herder for StandaloneHerder {
     async fn server_info(&self) -> HerderResult<ServerInfo> {
@@ -414,7 +268,7 @@ impl Herder for StandaloneHerder {
                 "Connector {name} already exists"
             )));
         }
-        self.validate(&config)?;
+        self.catalog().validate(&config)?;
         let kind = self
             .worker
             .plugins()
@@ -623,47 +477,11 @@ impl Herder for StandaloneHerder {
     }
 
     async fn plugins(&self, connectors_only: bool) -> HerderResult<Vec<PluginEntry>> {
-        let mut entries: Vec<PluginEntry> = self
-            .worker
-            .plugins()
-            .plugins()
-            .into_iter()
-            .map(PluginEntry::from)
-            .collect();
-        if !connectors_only {
-            let version = self
-                .worker
-                .plugins()
-                .descriptors()
-                .first()
-                .map(|p| p.version().to_owned())
-                .unwrap_or_default();
-            entries.extend(CONVERTERS.iter().map(|class| PluginEntry {
-                class: (*class).to_owned(),
-                plugin_type: "converter".to_owned(),
-                version: version.clone(),
-            }));
-        }
-        Ok(entries)
+        Ok(self.catalog().plugins(connectors_only))
     }
 
     async fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<PluginConfigKey>> {
-        let desc = self
-            .worker
-            .plugins()
-            .resolve(plugin)
-            .map_err(|_| HerderError::NotFound(format!("Unknown plugin {plugin}.")))?;
-        let def = match desc.kind() {
-            ConnectorKind::Source => source_config_def(),
-            ConnectorKind::Sink => sink_config_def(),
-        };
-        let mut keys: Vec<PluginConfigKey> = def.keys().map(|k| k.info()).collect();
-        let version = desc.version().to_owned();
-        set_version_default(
-            keys.iter_mut().find(|k| k.name == PLUGIN_VERSION_KEY),
-            &version,
-        );
-        Ok(keys)
+        self.catalog().plugin_config(plugin)
     }
 
     async fn validate_config(
@@ -671,22 +489,7 @@ impl Herder for StandaloneHerder {
         plugin: &str,
         config: ConfigMap,
     ) -> HerderResult<ValidationInfos> {
-        if let Some(class) = config.get("connector.class")
-            && !plugin_matches(class, plugin)
-        {
-            return Err(HerderError::BadRequest(format!(
-                "Included connector type {class} does not match request type {plugin}"
-            )));
-        }
-        // Apache wraps an unknown class here into a 500 with both exception names.
-        self.validate_all(&config).map_err(|e| match e {
-            HerderError::BadRequest(m) if config.contains_key("connector.class") => {
-                HerderError::Internal(format!(
-                    "org.apache.kafka.connect.runtime.rest.errors.BadRequestException: org.apache.kafka.connect.errors.ConnectException: {m}"
-                ))
-            }
-            other => other,
-        })
+        self.catalog().validate_for_plugin(plugin, &config)
     }
 
     async fn connector_topics(&self, name: &str) -> HerderResult<Vec<String>> {

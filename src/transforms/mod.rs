@@ -34,20 +34,23 @@ pub trait Predicate: Send + Sync {
     fn test(&self, record: &ConnectRecord) -> bool;
 }
 
+/// The keys of one transform or predicate (`transforms.<alias>.*`, prefix stripped).
+pub type TransformProps = IndexMap<String, String>;
+
 /// A built-in transformation: its class name (with `$Key`/`$Value` for the variants), its
 /// config table (validation and `GET /connector-plugins/{class}/config`) and its factory,
 /// which receives the `transforms.<alias>.*` keys with the prefix stripped.
 pub struct TransformPlugin {
     pub class: &'static str,
     pub config_def: fn() -> ConfigDef,
-    pub create: fn(&IndexMap<String, String>) -> Result<Box<dyn Transformation>, TransformError>,
+    pub create: fn(&TransformProps) -> Result<Box<dyn Transformation>, TransformError>,
 }
 
 /// A built-in predicate, as [`TransformPlugin`].
 pub struct PredicatePlugin {
     pub class: &'static str,
     pub config_def: fn() -> ConfigDef,
-    pub create: fn(&IndexMap<String, String>) -> Result<Box<dyn Predicate>, TransformError>,
+    pub create: fn(&TransformProps) -> Result<Box<dyn Predicate>, TransformError>,
 }
 
 /// Every built-in transformation, sorted by class name.
