@@ -1,0 +1,138 @@
+//! The "raw client" runner of the benchmarks: the least work librdkafka needs to move the
+//! same lines between a file and a topic, as the physical limit of this machine and broker.
+//!
+//! Usage:
+//!   raw_client produce BOOTSTRAP TOPIC FILE string|json
+//!   raw_client consume BOOTSTRAP TOPIC FILE COUNT string|json
+//!
+//! `produce` sends each line of FILE (without its newline) as a record value, null key;
+//! with `json` the value is the envelope JsonConverter writes for a string schema, so the
+//! topic holds the same bytes as after Connect's FileStreamSource. `consume` reads COUNT
+//! records of partition 0 from the beginning and writes each value (the envelope's
+//! payload with `json`) as a line to FILE. Both then wait for SIGTERM, so the benchmark can
+//! read their peak memory before they exit.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::time::Duration;
+
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+
+#[derive(serde::Deserialize)]
+struct Envelope {
+    payload: String,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let result = match args.get(1).map(String::as_str) {
+        Some("produce") if args.len() == 6 => produce(&args[2], &args[3], &args[4], &args[5]),
+        Some("consume") if args.len() == 7 => match args[5].parse() {
+            Ok(count) => consume(&args[2], &args[3], &args[4], count, &args[6]),
+            Err(e) => Err(format!("COUNT {}: {e}", args[5])),
+        },
+        _ => Err("usage: raw_client produce BOOTSTRAP TOPIC FILE string|json\n       raw_client consume BOOTSTRAP TOPIC FILE COUNT string|json".into()),
+    };
+    if let Err(e) = result {
+        eprintln!("raw_client: {e}");
+        std::process::exit(2);
+    }
+    // Stay alive (idle) until the benchmark has read our figures and sends SIGTERM.
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+fn produce(bootstrap: &str, topic: &str, file: &str, format: &str) -> Result<(), String> {
+    let json = format == "json";
+    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("acks", "all")
+        .set("linger.ms", "5")
+        .create()
+        .map_err(|e| e.to_string())?;
+    let reader = BufReader::with_capacity(
+        1 << 20,
+        File::open(file).map_err(|e| format!("{file}: {e}"))?,
+    );
+    let mut value = Vec::new();
+    for line in reader.split(b'\n') {
+        let line = line.map_err(|e| e.to_string())?;
+        value.clear();
+        if json {
+            let text = String::from_utf8(line).map_err(|e| e.to_string())?;
+            value.extend_from_slice(br#"{"schema":{"type":"string","optional":false},"payload":"#);
+            serde_json::to_writer(&mut value, &text).map_err(|e| e.to_string())?;
+            value.push(b'}');
+        } else {
+            value.extend_from_slice(&line);
+        }
+        let mut record = BaseRecord::<(), [u8]>::to(topic).payload(&value);
+        // A full queue is back-pressure, not an error: wait for deliveries and retry.
+        while let Err((e, returned)) = producer.send(record) {
+            if !matches!(
+                e,
+                rdkafka::error::KafkaError::MessageProduction(
+                    rdkafka::types::RDKafkaErrorCode::QueueFull
+                )
+            ) {
+                return Err(e.to_string());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+            record = returned;
+        }
+    }
+    producer
+        .flush(Duration::from_secs(120))
+        .map_err(|e| e.to_string())
+}
+
+fn consume(
+    bootstrap: &str,
+    topic: &str,
+    file: &str,
+    count: u64,
+    format: &str,
+) -> Result<(), String> {
+    let json = format == "json";
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("enable.auto.commit", "false")
+        .set("group.id", "tributary-bench-raw")
+        .create()
+        .map_err(|e| e.to_string())?;
+    let mut partitions = TopicPartitionList::new();
+    partitions
+        .add_partition_offset(topic, 0, Offset::Beginning)
+        .map_err(|e| e.to_string())?;
+    consumer.assign(&partitions).map_err(|e| e.to_string())?;
+    let mut out = BufWriter::with_capacity(
+        256 * 1024,
+        File::create(file).map_err(|e| format!("{file}: {e}"))?,
+    );
+    let mut seen = 0;
+    while seen < count {
+        match consumer.poll(Duration::from_millis(100)) {
+            None => out.flush().map_err(|e| e.to_string())?,
+            Some(Err(e)) => eprintln!("raw_client: consumer error: {e}"),
+            Some(Ok(message)) => {
+                let payload = message.payload().unwrap_or_default();
+                if json {
+                    let envelope: Envelope =
+                        serde_json::from_slice(payload).map_err(|e| e.to_string())?;
+                    out.write_all(envelope.payload.as_bytes())
+                } else {
+                    out.write_all(payload)
+                }
+                .and_then(|()| out.write_all(b"\n"))
+                .map_err(|e| e.to_string())?;
+                seen += 1;
+            }
+        }
+    }
+    out.flush().map_err(|e| e.to_string())
+}
