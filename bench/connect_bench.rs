@@ -108,6 +108,8 @@ struct Options {
 struct Env {
     bootstrap: String,
     root: PathBuf,
+    /// Cargo's target directory (`CARGO_TARGET_DIR`, else `target`).
+    target: PathBuf,
     work: PathBuf,
     clock_ticks: f64,
 }
@@ -126,8 +128,12 @@ fn run() -> BenchResult<()> {
     let root = std::env::current_dir().map_err(|e| e.to_string())?;
     let work = std::env::temp_dir().join(format!("tributary-bench-{}", std::process::id()));
     fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
     let env = Env {
         bootstrap,
+        target,
         root,
         work,
         clock_ticks: clock_ticks()?,
@@ -466,7 +472,7 @@ fn spawn_connect(
     let log = fs::File::create(dir.join("process.log")).map_err(|e| e.to_string())?;
     let mut command = match runner {
         Runner::Tributary => {
-            let mut c = Command::new(env.root.join("target/release/tributary"));
+            let mut c = Command::new(env.target.join("release/tributary"));
             c.arg("standalone");
             c
         }
@@ -494,7 +500,7 @@ fn spawn_connect(
 
 fn spawn_raw(env: &Env, dir: &Path, args: &[&str]) -> BenchResult<Child> {
     let log = fs::File::create(dir.join("process.log")).map_err(|e| e.to_string())?;
-    Command::new(env.root.join("target/release/examples/raw_client"))
+    Command::new(env.target.join("release/examples/raw_client"))
         .args(args)
         .stdin(Stdio::null())
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
