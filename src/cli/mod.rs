@@ -1,8 +1,8 @@
 //! The command line: `main` parses [`Cli`] and [`run`] dispatches to one file per subcommand.
 
 mod crd;
-mod not_yet;
 mod operator;
+mod rest;
 mod standalone;
 mod worker;
 
@@ -37,7 +37,7 @@ pub enum Command {
     /// Run the connectors and tasks assigned to this pod.
     Worker,
     /// Serve the Connect REST API backed by `KafkaConnector` resources.
-    Rest,
+    Rest(rest::RestArgs),
     /// Print the CustomResourceDefinitions as YAML.
     Crd,
 }
@@ -53,7 +53,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         } => standalone::run(&worker_properties, &connector_configs, log_reload).await,
         Command::Operator => operator::run().await,
         Command::Worker => worker::run().await,
-        Command::Rest => not_yet::run("rest"),
+        Command::Rest(args) => rest::run(args, log_reload).await,
     };
     match outcome {
         Ok(code) => code,

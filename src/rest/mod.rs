@@ -1,10 +1,12 @@
 //! The Connect REST API: one axum router ([`routes::router`]) over the [`Herder`] trait,
-//! with two backends: [`standalone::StandaloneHerder`] and, for Kubernetes, the
-//! custom-resource herder.
+//! with two backends: [`standalone::StandaloneHerder`] and, for Kubernetes,
+//! [`kubernetes::KubernetesHerder`]; [`auth`] adds authentication in front of it.
 
+pub mod auth;
 pub mod entities;
 pub mod error;
 pub mod herder;
+pub mod kubernetes;
 pub mod loggers;
 pub mod plugins;
 pub mod routes;

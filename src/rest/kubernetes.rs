@@ -1,0 +1,892 @@
+//! The Kubernetes herder behind `tributary rest`: the connectors of one `KafkaConnect`
+//! cluster are the `KafkaConnector` resources labelled for it. Writes go to the resources'
+//! spec (config, `state`) and annotations (restart requests); reads come from their
+//! status, which the controller and the workers write. A `kubectl apply` and a REST call
+//! are two doors into the same state.
+//!
+//! Mapping between a Connect config and a resource: `connector.class` is `spec.class`,
+//! `tasks.max` is `spec.tasksMax`, `name` is the resource name, everything else is
+//! `spec.config`. A Connect name that cannot be a Kubernetes resource name is refused
+//! with 400 (see `docs/compatibility.md`). Configs are never logged: they may hold
+//! secrets.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::{Client, ResourceExt};
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use serde_json::json;
+use tokio::sync::OnceCell;
+
+use super::entities::{
+    ConnectorInfo, ConnectorOffset, ConnectorOffsets, ConnectorState, ConnectorStateInfo,
+    ConnectorTaskId, PluginConfigKey, PluginEntry, ServerInfo, TaskInfo, TaskStateInfo,
+    ValidationInfos,
+};
+use super::herder::{Herder, HerderError, HerderResult, PutOutcome};
+use super::plugins::PluginCatalog;
+use super::sink_offsets;
+use crate::api::{
+    CLUSTER_LABEL, ConnectorState as SpecState, KafkaConnector, KafkaConnectorSpec,
+    RESTART_ANNOTATION, RestartRequest, restart_task_annotation,
+};
+use crate::connectors::{ConfigMap, ConnectorKind, Registry};
+use crate::runtime::storage::{
+    KafkaOffsetBackingStore, KafkaOffsetStoreConfig, OffsetBackingStore, OffsetMap, decode_value,
+    encode_key, encode_value,
+};
+use crate::runtime::{State, TargetState};
+
+/// How often a write is retried when another writer changed the resource in between
+/// (the API server's 409 Conflict on a stale `resourceVersion`).
+const MAX_WRITE_ATTEMPTS: usize = 50;
+
+/// What the herder needs to know about its cluster.
+#[derive(Clone, Debug)]
+pub struct KubernetesHerderConfig {
+    /// Namespace of the `KafkaConnect` and its connectors.
+    pub namespace: String,
+    /// Name of the `KafkaConnect`; connectors carry it in the label `tributary.dev/cluster`.
+    pub cluster: String,
+    /// This sidecar's id (its pod name): the `worker_id` shown for unassigned units, as
+    /// Apache shows its own worker's id.
+    pub worker_id: String,
+    /// `bootstrap.servers` of the cluster (Kafka cluster id, sink offsets).
+    pub bootstrap_servers: String,
+    /// Extra librdkafka settings for the admin-like clients (security).
+    pub client_settings: Vec<(String, String)>,
+    /// The workers' `key.converter` class, shown by validation.
+    pub key_converter: String,
+    /// The workers' `value.converter` class.
+    pub value_converter: String,
+    /// The offsets topic of the cluster; `None` when the workers keep source offsets in
+    /// files (then the offsets endpoints of source connectors answer 500).
+    pub offsets: Option<KafkaOffsetStoreConfig>,
+}
+
+/// Herder of `tributary rest`: `KafkaConnector` resources are the config store.
+pub struct KubernetesHerder {
+    api: Api<KafkaConnector>,
+    config: KubernetesHerderConfig,
+    registry: Arc<Registry>,
+    kafka_cluster_id: OnceCell<String>,
+    offset_store: OnceCell<Arc<KafkaOffsetBackingStore>>,
+    request_counter: AtomicU64,
+}
+
+impl KubernetesHerder {
+    /// A herder over the connectors of `config.cluster`, with the plugins of `registry`
+    /// (the workers' registry: the sidecar runs the same binary).
+    pub fn new(client: Client, config: KubernetesHerderConfig, registry: Arc<Registry>) -> Self {
+        KubernetesHerder {
+            api: Api::namespaced(client, &config.namespace),
+            config,
+            registry,
+            kafka_cluster_id: OnceCell::new(),
+            offset_store: OnceCell::new(),
+            request_counter: AtomicU64::new(0),
+        }
+    }
+
+    /// Stops the offset store, if one was started.
+    pub async fn stop(&self) {
+        if let Some(store) = self.offset_store.get()
+            && let Err(error) = store.stop().await
+        {
+            tracing::warn!(%error, "cannot stop the offset store");
+        }
+    }
+
+    fn catalog(&self) -> PluginCatalog<'_> {
+        PluginCatalog {
+            registry: &self.registry,
+            key_converter: &self.config.key_converter,
+            value_converter: &self.config.value_converter,
+        }
+    }
+
+    fn not_found(name: &str) -> HerderError {
+        HerderError::NotFound(format!("Connector {name} not found"))
+    }
+
+    /// The connector's resource, when it exists and belongs to this cluster.
+    async fn find(&self, name: &str) -> HerderResult<Option<KafkaConnector>> {
+        if kubernetes_name_problem(name).is_some() {
+            return Ok(None);
+        }
+        let found = self.api.get_opt(name).await.map_err(api_failure)?;
+        Ok(found.filter(|c| self.is_ours(c)))
+    }
+
+    async fn get(&self, name: &str) -> HerderResult<KafkaConnector> {
+        self.find(name).await?.ok_or_else(|| Self::not_found(name))
+    }
+
+    fn is_ours(&self, connector: &KafkaConnector) -> bool {
+        connector.labels().get(CLUSTER_LABEL) == Some(&self.config.cluster)
+    }
+
+    fn kind(&self, connector: &KafkaConnector) -> HerderResult<ConnectorKind> {
+        self.registry
+            .resolve(&connector.spec.class)
+            .map(|p| p.kind())
+            .map_err(|e| HerderError::Internal(e.to_string()))
+    }
+
+    fn info(&self, connector: &KafkaConnector) -> ConnectorInfo {
+        let name = connector.name_any();
+        let config = connect_config(connector);
+        let task_count = task_configs_of(connector).len();
+        ConnectorInfo {
+            tasks: (0..task_count)
+                .map(|task| ConnectorTaskId {
+                    connector: name.clone(),
+                    task: task as i32,
+                })
+                .collect(),
+            connector_type: self.catalog().connector_type(&config),
+            name,
+            config,
+        }
+    }
+
+    /// Apache reports no version for a unit that is not running code.
+    fn version_in(&self, config: &ConfigMap, state: &str) -> Option<String> {
+        match state {
+            "FAILED" | "UNASSIGNED" => None,
+            _ => self.catalog().plugin_version(config),
+        }
+    }
+
+    fn task_state(&self, connector: &KafkaConnector, task: i32) -> TaskStateInfo {
+        let config = connect_config(connector);
+        let status = connector.status.clone().unwrap_or_default();
+        let reported = status
+            .connector_status
+            .as_ref()
+            .and_then(|info| info.tasks.iter().find(|t| t.id == task));
+        match reported {
+            Some(t) if !t.state.is_empty() => TaskStateInfo {
+                id: task,
+                version: self.version_in(&config, &t.state),
+                state: t.state.clone(),
+                worker_id: t.worker_id.clone(),
+                trace: t.trace.clone(),
+            },
+            // No worker reported yet: UNASSIGNED, on the assigned worker when there is one.
+            _ => TaskStateInfo {
+                id: task,
+                state: State::Unassigned.to_string(),
+                version: None,
+                worker_id: status
+                    .task_assignment
+                    .get(&task.to_string())
+                    .cloned()
+                    .unwrap_or_else(|| self.config.worker_id.clone()),
+                trace: None,
+            },
+        }
+    }
+
+    fn status_of(&self, connector: &KafkaConnector) -> ConnectorStateInfo {
+        let name = connector.name_any();
+        let config = connect_config(connector);
+        let status = connector.status.clone().unwrap_or_default();
+        let reported = status.connector_status.clone().unwrap_or_default();
+        let instance = if reported.connector.state.is_empty() {
+            ConnectorState {
+                state: State::Unassigned.to_string(),
+                worker_id: status
+                    .connector_worker
+                    .clone()
+                    .unwrap_or_else(|| self.config.worker_id.clone()),
+                version: None,
+                trace: None,
+            }
+        } else {
+            ConnectorState {
+                version: self.version_in(&config, &reported.connector.state),
+                state: reported.connector.state.clone(),
+                worker_id: reported.connector.worker_id.clone(),
+                trace: reported.connector.trace.clone(),
+            }
+        };
+        ConnectorStateInfo {
+            name,
+            connector: instance,
+            tasks: (0..task_configs_of(connector).len() as i32)
+                .map(|task| self.task_state(connector, task))
+                .collect(),
+            connector_type: reported
+                .connector_type
+                .or_else(|| self.catalog().connector_type(&config)),
+        }
+    }
+
+    /// A fresh restart request id: time plus a counter, unique within this sidecar, and
+    /// with the pod name unique across sidecars.
+    fn request_id(&self) -> String {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let n = self.request_counter.fetch_add(1, Ordering::Relaxed);
+        format!("{}-{nanos}-{n}", self.config.worker_id)
+    }
+
+    async fn annotate(&self, name: &str, key: &str, value: String) -> HerderResult<()> {
+        let patch = json!({"metadata": {"annotations": {key: value}}});
+        self.api
+            .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(api_failure)?;
+        Ok(())
+    }
+
+    /// Offsets may only change while the connector is STOPPED with no tasks: its spec
+    /// says stopped and the instance published an empty task list.
+    fn check_stopped(name: &str, connector: &KafkaConnector) -> HerderResult<()> {
+        let stopped = connector.spec.state == Some(SpecState::Stopped)
+            && task_configs_of(connector).is_empty();
+        if stopped {
+            Ok(())
+        } else {
+            Err(HerderError::BadRequest(format!(
+                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
+            )))
+        }
+    }
+
+    /// The cluster's offsets topic, read to its end on every call (started on first use,
+    /// so the API answers while Kafka is away).
+    async fn offsets(&self) -> HerderResult<&Arc<KafkaOffsetBackingStore>> {
+        let Some(config) = &self.config.offsets else {
+            return Err(HerderError::Internal(
+                "Source offsets of this cluster are not in a Kafka topic (the worker properties set no offset.storage.topic)".to_owned(),
+            ));
+        };
+        self.offset_store
+            .get_or_try_init(|| async {
+                let store = Arc::new(KafkaOffsetBackingStore::new(config.clone()));
+                store
+                    .start()
+                    .await
+                    .map_err(|e| HerderError::Internal(format!("Failed to read offsets: {e}")))?;
+                Ok(store)
+            })
+            .await
+    }
+
+    async fn write_source_offsets(
+        &self,
+        name: &str,
+        offsets: Vec<(OffsetMap, Option<OffsetMap>)>,
+    ) -> HerderResult<()> {
+        let updates = offsets
+            .iter()
+            .map(|(partition, offset)| (encode_key(name, partition), encode_value(offset.as_ref())))
+            .collect();
+        self.offsets()
+            .await?
+            .set(updates)
+            .await
+            .map_err(|e| HerderError::Internal(format!("Failed to write offsets: {e}")))
+    }
+
+    async fn source_partitions(&self, name: &str) -> HerderResult<Vec<OffsetMap>> {
+        self.offsets()
+            .await?
+            .connector_partitions(name)
+            .await
+            .map_err(|e| HerderError::Internal(format!("Failed to read offsets: {e}")))
+    }
+
+    async fn fetch_cluster_id(&self) -> HerderResult<String> {
+        let mut client_config = ClientConfig::new();
+        client_config.set("bootstrap.servers", &self.config.bootstrap_servers);
+        for (key, value) in &self.config.client_settings {
+            client_config.set(key, value);
+        }
+        tokio::task::spawn_blocking(move || {
+            let consumer: BaseConsumer = client_config.create().ok()?;
+            consumer.fetch_metadata(None, Duration::from_secs(3)).ok()?;
+            consumer.client().fetch_cluster_id(Duration::from_secs(5))
+        })
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| {
+            HerderError::Internal(format!(
+                "Cannot reach Kafka at {} to read its cluster id",
+                self.config.bootstrap_servers
+            ))
+        })
+    }
+
+    /// Creates the resource; `Ok(None)` when a resource of that name appeared meanwhile.
+    async fn create(
+        &self,
+        name: &str,
+        spec: KafkaConnectorSpec,
+    ) -> HerderResult<Option<KafkaConnector>> {
+        let mut resource = KafkaConnector::new(name, spec);
+        resource.metadata.labels = Some(BTreeMap::from([(
+            CLUSTER_LABEL.to_owned(),
+            self.config.cluster.clone(),
+        )]));
+        match self.api.create(&PostParams::default(), &resource).await {
+            Ok(created) => Ok(Some(created)),
+            Err(kube::Error::Api(status)) if status.code == 409 => Ok(None),
+            Err(e) => Err(api_failure(e)),
+        }
+    }
+}
+
+/// The config as Connect shows it: the spec's config with the class, `tasks.max` (when
+/// set) and the name put back.
+pub fn connect_config(connector: &KafkaConnector) -> ConfigMap {
+    let spec = &connector.spec;
+    let mut config = spec.config.clone();
+    config.insert("connector.class".to_owned(), spec.class.clone());
+    if let Some(tasks_max) = spec.tasks_max {
+        config.insert("tasks.max".to_owned(), tasks_max.to_string());
+    }
+    config.insert("name".to_owned(), connector.name_any());
+    config
+}
+
+/// Writes a (validated) Connect config into `spec`, leaving `state` and `autoRestart`.
+/// A `tasks.max` that does not read back the same as an integer stays in `spec.config`
+/// (the worker's `spec.tasksMax` then is 1, and validation already refused bad values).
+pub fn apply_config(spec: &mut KafkaConnectorSpec, config: &ConfigMap) {
+    let mut rest = config.clone();
+    rest.remove("name");
+    spec.class = rest.remove("connector.class").unwrap_or_default();
+    spec.tasks_max = match rest.get("tasks.max").map(|v| (v, v.parse::<i32>())) {
+        Some((text, Ok(n))) if n.to_string() == *text => {
+            rest.remove("tasks.max");
+            Some(n)
+        }
+        _ => None,
+    };
+    spec.config = rest;
+}
+
+/// Why `name` cannot name a Kubernetes object (an RFC 1123 subdomain: at most 253
+/// characters of `a-z`, `0-9`, `-` and `.`, starting and ending alphanumeric).
+pub fn kubernetes_name_problem(name: &str) -> Option<&'static str> {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if name.is_empty() {
+        Some("it is empty")
+    } else if name.len() > 253 {
+        Some("it is longer than 253 characters")
+    } else if !name.chars().all(|c| alnum(c) || c == '-' || c == '.') {
+        Some("it may only contain lower-case letters, digits, '-' and '.'")
+    } else if !name.starts_with(alnum) || !name.ends_with(alnum) {
+        Some("it must start and end with a lower-case letter or a digit")
+    } else {
+        None
+    }
+}
+
+fn task_configs_of(connector: &KafkaConnector) -> Vec<ConfigMap> {
+    connector
+        .status
+        .as_ref()
+        .map(|s| s.task_configs.clone())
+        .unwrap_or_default()
+}
+
+fn spec_state(state: TargetState) -> SpecState {
+    match state {
+        TargetState::Started => SpecState::Running,
+        TargetState::Paused => SpecState::Paused,
+        TargetState::Stopped => SpecState::Stopped,
+    }
+}
+
+/// A Kubernetes API failure the caller cannot fix: 500 with the API server's words.
+fn api_failure(error: kube::Error) -> HerderError {
+    HerderError::Internal(format!("Kubernetes API request failed: {error}"))
+}
+
+fn is_conflict(error: &kube::Error) -> bool {
+    matches!(error, kube::Error::Api(status) if status.code == 409)
+}
+
+/// A task config as Apache shows it, with the `task.class` Apache's worker adds; our
+/// plugins name their tasks by Apache's convention (`XConnector` runs `XTask`).
+fn with_task_class(connector_class: Option<&str>, task_config: &ConfigMap) -> ConfigMap {
+    let mut config = task_config.clone();
+    if let Some(task_class) = connector_class.and_then(|c| {
+        c.strip_suffix("Connector")
+            .map(|base| format!("{base}Task"))
+    }) {
+        config.entry("task.class".to_owned()).or_insert(task_class);
+    }
+    config
+}
+
+fn sink_topics(config: &ConfigMap) -> Vec<String> {
+    config
+        .get("topics")
+        .map(|t| {
+            t.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[async_trait]
+impl Herder for KubernetesHerder {
+    async fn server_info(&self) -> HerderResult<ServerInfo> {
+        let id = self
+            .kafka_cluster_id
+            .get_or_try_init(|| self.fetch_cluster_id())
+            .await?;
+        Ok(ServerInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            commit: option_env!("TRIBUTARY_GIT_COMMIT")
+                .unwrap_or("unknown")
+                .to_owned(),
+            kafka_cluster_id: id.clone(),
+        })
+    }
+
+    async fn connectors(&self) -> HerderResult<Vec<String>> {
+        let selector = format!("{CLUSTER_LABEL}={}", self.config.cluster);
+        let list = self
+            .api
+            .list(&ListParams::default().labels(&selector))
+            .await
+            .map_err(api_failure)?;
+        let names: BTreeSet<String> = list.items.iter().map(|c| c.name_any()).collect();
+        Ok(names.into_iter().collect())
+    }
+
+    async fn connector_info(&self, name: &str) -> HerderResult<ConnectorInfo> {
+        Ok(self.info(&self.get(name).await?))
+    }
+
+    async fn connector_config(&self, name: &str) -> HerderResult<ConfigMap> {
+        Ok(connect_config(&self.get(name).await?))
+    }
+
+    async fn put_connector_config(
+        &self,
+        name: &str,
+        config: ConfigMap,
+        allow_replace: bool,
+        initial_state: Option<TargetState>,
+    ) -> HerderResult<PutOutcome> {
+        let exists = || HerderError::Conflict(format!("Connector {name} already exists"));
+        if !allow_replace && self.find(name).await?.is_some() {
+            return Err(exists());
+        }
+        self.catalog().validate(&config)?;
+        if let Some(problem) = kubernetes_name_problem(name) {
+            return Err(HerderError::BadRequest(format!(
+                "Connector name {name} cannot be the name of a KafkaConnector resource: {problem}"
+            )));
+        }
+        for _ in 0..MAX_WRITE_ATTEMPTS {
+            let Some(mut existing) = self.api.get_opt(name).await.map_err(api_failure)? else {
+                let mut spec = KafkaConnectorSpec {
+                    state: initial_state.map(spec_state),
+                    ..KafkaConnectorSpec::default()
+                };
+                apply_config(&mut spec, &config);
+                match self.create(name, spec).await? {
+                    Some(created) => {
+                        tracing::info!(connector = name, "connector created");
+                        return Ok(PutOutcome {
+                            created: true,
+                            info: self.info(&created),
+                        });
+                    }
+                    // Created by someone else meanwhile: an update now (or a 409).
+                    None => continue,
+                }
+            };
+            if !self.is_ours(&existing) {
+                return Err(HerderError::Conflict(format!(
+                    "Connector {name} already exists as a KafkaConnector of another cluster"
+                )));
+            }
+            if !allow_replace {
+                return Err(exists());
+            }
+            // The object read carries its resourceVersion: the replace fails with 409 when
+            // anyone wrote in between, and the read-modify-write starts over.
+            apply_config(&mut existing.spec, &config);
+            match self
+                .api
+                .replace(name, &PostParams::default(), &existing)
+                .await
+            {
+                Ok(updated) => {
+                    tracing::info!(connector = name, "connector config updated");
+                    return Ok(PutOutcome {
+                        created: false,
+                        info: self.info(&updated),
+                    });
+                }
+                Err(e) if is_conflict(&e) => continue,
+                Err(e) => return Err(api_failure(e)),
+            }
+        }
+        Err(HerderError::Internal(format!(
+            "Connector {name} kept changing while its config was written; try again"
+        )))
+    }
+
+    async fn delete_connector(&self, name: &str) -> HerderResult<()> {
+        self.get(name).await?;
+        match self.api.delete(name, &DeleteParams::default()).await {
+            Ok(_) => {
+                tracing::info!(connector = name, "connector deleted");
+                Ok(())
+            }
+            Err(kube::Error::Api(status)) if status.code == 404 => Err(Self::not_found(name)),
+            Err(e) => Err(api_failure(e)),
+        }
+    }
+
+    async fn set_target_state(&self, name: &str, state: TargetState) -> HerderResult<()> {
+        let Some(connector) = self.find(name).await? else {
+            // The answers of Apache's herder differ by action.
+            return Err(match state {
+                TargetState::Stopped => {
+                    HerderError::Internal(format!("No connector `{name}` configured"))
+                }
+                _ => HerderError::NotFound(format!("Unknown connector {name}")),
+            });
+        };
+        let wanted = spec_state(state);
+        if connector.spec.state.unwrap_or_default() == wanted {
+            return Ok(());
+        }
+        // A merge patch of one field: concurrent config writes keep their own fields.
+        let patch = json!({"spec": {"state": wanted}});
+        self.api
+            .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(api_failure)?;
+        tracing::info!(connector = name, state = ?wanted, "target state set");
+        Ok(())
+    }
+
+    async fn connector_status(&self, name: &str) -> HerderResult<ConnectorStateInfo> {
+        let connector = self.find(name).await?.ok_or_else(|| {
+            HerderError::NotFound(format!("No status found for connector {name}"))
+        })?;
+        Ok(self.status_of(&connector))
+    }
+
+    async fn task_status(&self, name: &str, task: i32) -> HerderResult<TaskStateInfo> {
+        let missing = || HerderError::NotFound(format!("No status found for task {name}-{task}"));
+        let connector = self.find(name).await?.ok_or_else(missing)?;
+        let count = task_configs_of(&connector).len();
+        if task < 0 || task as usize >= count {
+            return Err(missing());
+        }
+        Ok(self.task_state(&connector, task))
+    }
+
+    async fn task_configs(&self, name: &str) -> HerderResult<Vec<TaskInfo>> {
+        let connector = self.get(name).await?;
+        let class = self
+            .registry
+            .resolve(&connector.spec.class)
+            .ok()
+            .map(|p| p.class().to_owned());
+        Ok(task_configs_of(&connector)
+            .iter()
+            .enumerate()
+            .map(|(task, config)| TaskInfo {
+                id: ConnectorTaskId {
+                    connector: name.to_owned(),
+                    task: task as i32,
+                },
+                config: with_task_class(class.as_deref(), config),
+            })
+            .collect())
+    }
+
+    async fn restart_connector(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> HerderResult<ConnectorStateInfo> {
+        let plain = !include_tasks && !only_failed;
+        let Some(connector) = self.find(name).await? else {
+            // Apache's plain restart of an unknown connector fails deeper, with a 500.
+            return Err(if plain {
+                HerderError::Internal(
+                    "Cannot invoke \"java.util.Map.get(Object)\" because \"connProps\" is null"
+                        .to_owned(),
+                )
+            } else {
+                HerderError::NotFound(format!("Unknown connector: {name}"))
+            });
+        };
+        // Apache's restart plan: the targets, decided from the states before the restart,
+        // are reported as RESTARTING; the workers carry the request out.
+        let mut plan = self.status_of(&connector);
+        let restart_instance = !only_failed || plan.connector.state == "FAILED";
+        if restart_instance {
+            plan.connector.state = State::Restarting.to_string();
+        }
+        let mut any_task = false;
+        for task in &mut plan.tasks {
+            if include_tasks && (!only_failed || task.state == "FAILED") {
+                task.state = State::Restarting.to_string();
+                any_task = true;
+            }
+        }
+        if restart_instance || any_task {
+            let request = RestartRequest {
+                id: self.request_id(),
+                include_tasks,
+                only_failed,
+            };
+            let value = serde_json::to_string(&request)
+                .map_err(|e| HerderError::Internal(e.to_string()))?;
+            self.annotate(name, RESTART_ANNOTATION, value).await?;
+            tracing::info!(
+                connector = name,
+                include_tasks,
+                only_failed,
+                "restart requested"
+            );
+        }
+        Ok(plan)
+    }
+
+    async fn restart_task(&self, name: &str, task: i32) -> HerderResult<()> {
+        let Some(connector) = self.find(name).await? else {
+            // What Apache's standalone herder answers for a task of an unknown connector.
+            return Err(HerderError::Internal(format!(
+                "Failed to start task {name}-{task} since it is not a recognizable type (source or sink)"
+            )));
+        };
+        if task < 0 || task as usize >= task_configs_of(&connector).len() {
+            return Err(HerderError::NotFound(format!(
+                "Task {name}-{task} not found"
+            )));
+        }
+        self.annotate(name, &restart_task_annotation(task), self.request_id())
+            .await?;
+        tracing::info!(connector = name, task, "task restart requested");
+        Ok(())
+    }
+
+    async fn plugins(&self, connectors_only: bool) -> HerderResult<Vec<PluginEntry>> {
+        Ok(self.catalog().plugins(connectors_only))
+    }
+
+    async fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<PluginConfigKey>> {
+        self.catalog().plugin_config(plugin)
+    }
+
+    async fn validate_config(
+        &self,
+        plugin: &str,
+        config: ConfigMap,
+    ) -> HerderResult<ValidationInfos> {
+        self.catalog().validate_for_plugin(plugin, &config)
+    }
+
+    async fn connector_topics(&self, name: &str) -> HerderResult<Vec<String>> {
+        Ok(self
+            .find(name)
+            .await?
+            .and_then(|c| c.status)
+            .map(|s| s.topics)
+            .unwrap_or_default())
+    }
+
+    async fn reset_connector_topics(&self, name: &str) -> HerderResult<()> {
+        let Some(connector) = self.find(name).await? else {
+            return Ok(());
+        };
+        if connector.status.is_some_and(|s| !s.topics.is_empty()) {
+            let patch = json!({"status": {"topics": null}});
+            self.api
+                .patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .map_err(api_failure)?;
+        }
+        Ok(())
+    }
+
+    async fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
+        let connector = self.get(name).await?;
+        let offsets = match self.kind(&connector)? {
+            ConnectorKind::Sink => {
+                sink_offsets::read(
+                    self.config.bootstrap_servers.clone(),
+                    name.to_owned(),
+                    sink_topics(&connect_config(&connector)),
+                )
+                .await?
+            }
+            ConnectorKind::Source => {
+                let partitions = self.source_partitions(name).await?;
+                let keys: Vec<Vec<u8>> = partitions.iter().map(|p| encode_key(name, p)).collect();
+                let failed = |e: crate::runtime::storage::OffsetStoreError| {
+                    HerderError::Internal(format!("Failed to read offsets: {e}"))
+                };
+                let values = self.offsets().await?.get(&keys).await.map_err(failed)?;
+                let mut offsets = Vec::new();
+                for (partition, key) in partitions.into_iter().zip(&keys) {
+                    let offset =
+                        decode_value(values.get(key).map(Vec::as_slice)).map_err(failed)?;
+                    if offset.is_some() {
+                        offsets.push(ConnectorOffset { partition, offset });
+                    }
+                }
+                offsets
+            }
+        };
+        Ok(ConnectorOffsets {
+            offsets: Some(offsets),
+        })
+    }
+
+    async fn alter_connector_offsets(
+        &self,
+        name: &str,
+        offsets: ConnectorOffsets,
+    ) -> HerderResult<String> {
+        let entries = match offsets.offsets {
+            Some(entries) if !entries.is_empty() => entries,
+            _ => {
+                return Err(HerderError::BadRequest(
+                    "Partitions / offsets need to be provided for an alter offsets request"
+                        .to_owned(),
+                ));
+            }
+        };
+        let connector = self.get(name).await?;
+        Self::check_stopped(name, &connector)?;
+        match self.kind(&connector)? {
+            ConnectorKind::Sink => {
+                sink_offsets::alter(
+                    self.config.bootstrap_servers.clone(),
+                    name.to_owned(),
+                    entries,
+                )
+                .await?;
+            }
+            ConnectorKind::Source => {
+                let pairs = entries
+                    .into_iter()
+                    .map(|e| (e.partition, e.offset))
+                    .collect();
+                self.write_source_offsets(name, pairs).await?;
+            }
+        }
+        Ok("The offsets for this connector have been altered successfully".to_owned())
+    }
+
+    async fn reset_connector_offsets(&self, name: &str) -> HerderResult<String> {
+        let connector = self.get(name).await?;
+        Self::check_stopped(name, &connector)?;
+        match self.kind(&connector)? {
+            ConnectorKind::Sink => {
+                sink_offsets::reset(self.config.bootstrap_servers.clone(), name.to_owned()).await?;
+            }
+            ConnectorKind::Source => {
+                let pairs = self
+                    .source_partitions(name)
+                    .await?
+                    .into_iter()
+                    .map(|p| (p, None))
+                    .collect();
+                self.write_source_offsets(name, pairs).await?;
+            }
+        }
+        Ok("The offsets for this connector have been reset successfully".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> ConfigMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_connect_config_round_trips_through_the_spec() {
+        let original = config(&[
+            ("name", "src"),
+            ("connector.class", "FileStreamSource"),
+            ("tasks.max", "2"),
+            ("topic", "t"),
+        ]);
+        let mut spec = KafkaConnectorSpec::default();
+        apply_config(&mut spec, &original);
+        assert_eq!(spec.class, "FileStreamSource");
+        assert_eq!(spec.tasks_max, Some(2));
+        assert_eq!(spec.config, config(&[("topic", "t")]));
+        let resource = KafkaConnector::new("src", spec);
+        assert_eq!(connect_config(&resource), original);
+    }
+
+    #[test]
+    fn a_config_without_tasks_max_shows_none() {
+        let mut spec = KafkaConnectorSpec::default();
+        apply_config(
+            &mut spec,
+            &config(&[("connector.class", "FileStreamSink"), ("name", "x")]),
+        );
+        assert_eq!(spec.tasks_max, None);
+        let shown = connect_config(&KafkaConnector::new("x", spec));
+        assert!(!shown.contains_key("tasks.max"));
+    }
+
+    #[test]
+    fn a_tasks_max_that_does_not_read_back_stays_in_the_config() {
+        let mut spec = KafkaConnectorSpec::default();
+        apply_config(&mut spec, &config(&[("tasks.max", "01")]));
+        assert_eq!(spec.tasks_max, None);
+        assert_eq!(spec.config.get("tasks.max").map(String::as_str), Some("01"));
+    }
+
+    #[test]
+    fn kubernetes_names_follow_rfc_1123() {
+        for ok in ["a", "src", "my-connector.v2", "0abc"] {
+            assert_eq!(kubernetes_name_problem(ok), None, "{ok}");
+        }
+        for bad in ["", "Src", "a_b", "-a", "a-", "a b", &"a".repeat(254)] {
+            assert!(kubernetes_name_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn task_configs_show_the_task_class() {
+        let shown = with_task_class(
+            Some("org.apache.kafka.connect.file.FileStreamSourceConnector"),
+            &config(&[("topic", "t")]),
+        );
+        assert_eq!(
+            shown.get("task.class").map(String::as_str),
+            Some("org.apache.kafka.connect.file.FileStreamSourceTask")
+        );
+    }
+}
