@@ -406,14 +406,27 @@ fn measure(
     let pid = child.id();
     let deadline = Instant::now() + Duration::from_secs(900);
     let mut first: Option<(Instant, f64)> = None;
+    let mut last_error = None;
     loop {
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
             return Err(format!("the process exited early ({status})"));
         }
         if Instant::now() > deadline {
-            return Err("no completion within 900 s".into());
+            return Err(match last_error {
+                Some(e) => format!("no completion within 900 s (last error: {e})"),
+                None => "no completion within 900 s".into(),
+            });
         }
-        let done = progress()?;
+        // A just-created topic may be unknown to the reader for a moment: not progress yet.
+        let done = match progress() {
+            Ok(done) => done,
+            Err(e) if first.is_none() && Instant::now() < deadline => {
+                last_error = Some(e);
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let now = Instant::now();
         if done > 0 && first.is_none() {
             first = Some((now, cpu_secs(env, pid)?));
