@@ -192,7 +192,10 @@ impl Ours {
     }
 
     fn record(&self, r: &serde_json::Value) -> Result<ConnectRecord, String> {
-        let topic = r["topic"].as_str().expect("a record without topic").to_owned();
+        let topic = r["topic"]
+            .as_str()
+            .expect("a record without topic")
+            .to_owned();
         let key = self.read(&topic, &r["key"])?;
         let value = self.read(&topic, &r["value"])?;
         let mut headers = Vec::new();
@@ -275,7 +278,10 @@ fn transform_chains_match_apache() {
             count += 1;
             let key = (case.file.clone(), case.name.clone());
             let Some(java) = expected.get(&key) else {
-                failures.push(format!("{} / {}: Apache printed nothing", case.file, case.name));
+                failures.push(format!(
+                    "{} / {}: Apache printed nothing",
+                    case.file, case.name
+                ));
                 continue;
             };
             let actual = ours.run(&case);

@@ -9,6 +9,8 @@ use super::herder::{HerderError, HerderResult};
 use crate::connectors::{ConfigMap, ConnectorKind, Registry};
 use crate::runtime::config::connector::{sink_config_def, source_config_def};
 use crate::runtime::config::def::ConfigValueInfo;
+use crate::transforms::chain::{plugin_config_keys, transform_config_infos};
+use crate::transforms::{predicate_plugins, transform_plugins};
 
 /// The plugins a cluster has and the worker defaults validation shows.
 pub struct PluginCatalog<'a> {
@@ -21,7 +23,7 @@ pub struct PluginCatalog<'a> {
 
 impl PluginCatalog<'_> {
     /// `GET /connector-plugins`: connectors, and with `connectors_only` false also the
-    /// converters.
+    /// transformations, predicates and converters.
     pub fn plugins(&self, connectors_only: bool) -> Vec<PluginEntry> {
         let mut entries: Vec<PluginEntry> = self
             .registry
@@ -36,6 +38,17 @@ impl PluginCatalog<'_> {
                 .first()
                 .map(|p| p.version().to_owned())
                 .unwrap_or_default();
+            // Apache's order: connectors, transformations, predicates, converters.
+            entries.extend(transform_plugins().iter().map(|p| PluginEntry {
+                class: p.class.to_owned(),
+                plugin_type: "transformation".to_owned(),
+                version: version.clone(),
+            }));
+            entries.extend(predicate_plugins().iter().map(|p| PluginEntry {
+                class: p.class.to_owned(),
+                plugin_type: "predicate".to_owned(),
+                version: version.clone(),
+            }));
             entries.extend(CONVERTERS.iter().map(|class| PluginEntry {
                 class: (*class).to_owned(),
                 plugin_type: "converter".to_owned(),
@@ -45,12 +58,16 @@ impl PluginCatalog<'_> {
         entries
     }
 
-    /// `GET /connector-plugins/{plugin}/config`.
+    /// `GET /connector-plugins/{plugin}/config`: a connector's table (the runtime's keys
+    /// for its kind), or a transformation's or predicate's own keys.
     pub fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<PluginConfigKey>> {
-        let desc = self
-            .registry
-            .resolve(plugin)
-            .map_err(|_| HerderError::NotFound(format!("Unknown plugin {plugin}.")))?;
+        let desc = match self.registry.resolve(plugin) {
+            Ok(desc) => desc,
+            Err(_) => {
+                return plugin_config_keys(plugin)
+                    .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {plugin}.")));
+            }
+        };
         let def = match desc.kind() {
             ConnectorKind::Source => source_config_def(),
             ConnectorKind::Sink => sink_config_def(),
@@ -143,6 +160,12 @@ impl PluginCatalog<'_> {
             config.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let runtime = def.config_infos(class, &props);
         let mut configs: Vec<ValidatedConfig> = runtime.configs;
+        let mut groups = runtime.groups;
+        // Each `transforms=`/`predicates=` alias adds its group and keys, after the
+        // runtime's and before the connector's own (Apache's enriched table).
+        let (alias_groups, alias_configs) = transform_config_infos(&props);
+        groups.extend(alias_groups);
+        configs.extend(alias_configs);
         let connector = self
             .registry
             .create_connector(class)
@@ -207,7 +230,7 @@ impl PluginCatalog<'_> {
         Ok(ValidationInfos {
             name: class.clone(),
             error_count: configs.iter().map(|c| c.value.errors.len()).sum(),
-            groups: runtime.groups,
+            groups,
             configs,
         })
     }
