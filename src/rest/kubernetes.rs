@@ -548,6 +548,45 @@ impl Herder for KubernetesHerder {
         )))
     }
 
+    /// A read-modify-write of the resource under its `resourceVersion`: two clients
+    /// patching different keys at once both keep their keys.
+    async fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> HerderResult<ConnectorInfo> {
+        for _ in 0..MAX_WRITE_ATTEMPTS {
+            let mut existing = self.get(name).await?;
+            let mut config = connect_config(&existing);
+            for (key, value) in &patch {
+                match value {
+                    Some(value) => config.insert(key.clone(), value.clone()),
+                    None => config.remove(key),
+                };
+            }
+            self.catalog().validate(&config)?;
+            apply_config(&mut existing.spec, &config);
+            match self
+                .api
+                .replace(name, &PostParams::default(), &existing)
+                .await
+            {
+                Ok(updated) => {
+                    tracing::info!(connector = name, "connector config patched");
+                    return Ok(self.info(&updated));
+                }
+                Err(e) if is_conflict(&e) => continue,
+                Err(kube::Error::Api(status)) if status.code == 404 => {
+                    return Err(Self::not_found(name));
+                }
+                Err(e) => return Err(api_failure(e)),
+            }
+        }
+        Err(HerderError::Internal(format!(
+            "Connector {name} kept changing while its config was written; try again"
+        )))
+    }
+
     async fn delete_connector(&self, name: &str) -> HerderResult<()> {
         self.get(name).await?;
         match self.api.delete(name, &DeleteParams::default()).await {

@@ -2,6 +2,7 @@
 //! command that starts it, when it is missing: they never skip.
 #![allow(dead_code)]
 
+pub mod rest_scenario;
 pub mod standalone;
 
 use std::collections::BTreeMap;
