@@ -99,8 +99,11 @@ pub struct KafkaConnectorStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_configs_generation: Option<i64>,
 
-    /// Topics the connector has used (`GET /connectors/{name}/topics`).
+    /// Topics the connector has used (`GET /connectors/{name}/topics`). A set-type list:
+    /// each worker applies the topics its own tasks used, and the API server keeps the
+    /// union.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-kubernetes-list-type" = "set"))]
     pub topics: Vec<String>,
 }
 

@@ -1,6 +1,7 @@
 //! `tributary worker`: one worker pod of a `KafkaConnect` cluster. Only wiring: identity
 //! from the environment, the worker properties, the offset store, the runtime worker, the
-//! health server, and [`crate::worker::run`] until SIGTERM/Ctrl-C.
+//! health server (`/healthz`, `/readyz`, `/metrics`), and [`crate::worker::run`] until
+//! SIGTERM/Ctrl-C.
 //!
 //! Environment (the StatefulSet sets it): `POD_NAME`, `POD_NAMESPACE`, `TRIBUTARY_CLUSTER`,
 //! `TRIBUTARY_WORKER_CONFIG` (default `/etc/tributary/worker.properties`),
@@ -18,9 +19,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use axum::Router;
-use axum::http::StatusCode;
-use axum::routing::get;
 
 use crate::connectors::Registry;
 use crate::runtime::config::{properties, worker::WorkerConfig};
@@ -29,7 +27,7 @@ use crate::runtime::storage::{
     OffsetBackingStore,
 };
 use crate::runtime::{StatusStore, Worker, WorkerSettings};
-use crate::worker::{self, Identity, Readiness, lease::LeaseTiming};
+use crate::worker::{self, Identity, Readiness, lease::LeaseTiming, metrics::WorkerMetrics};
 
 pub async fn run() -> anyhow::Result<ExitCode> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -94,12 +92,13 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         .await
         .context("cannot build a Kubernetes client (kubeconfig or in-cluster config)")?;
     let readiness = Readiness::default();
+    let metrics = WorkerMetrics::new(runtime.status().clone());
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let shutdown = tokio_util::sync::CancellationToken::new();
     let server = tokio::spawn({
-        let app = health_router(readiness.clone());
+        let app = worker::http::router(readiness.clone(), metrics.clone());
         let shutdown = shutdown.clone();
         async move {
             axum::serve(listener, app)
@@ -114,6 +113,7 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         runtime,
         LeaseTiming::default(),
         readiness,
+        metrics,
         shutdown.clone(),
     ));
     super::shutdown_signal().await;
@@ -127,23 +127,4 @@ pub async fn run() -> anyhow::Result<ExitCode> {
     let _ = server.await;
     outcome.context("worker stopped")?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// `/healthz` (the process serves) and `/readyz` (lease held, connectors listed).
-fn health_router(readiness: Readiness) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route(
-            "/readyz",
-            get(move || {
-                let ready = readiness.is_ready();
-                async move {
-                    if ready {
-                        (StatusCode::OK, "ok")
-                    } else {
-                        (StatusCode::SERVICE_UNAVAILABLE, "not ready")
-                    }
-                }
-            }),
-        )
 }

@@ -265,6 +265,7 @@ impl SinkTaskRunner {
             );
         }
         let count = records.len();
+        self.metrics.record_polled(count);
         loop {
             match self.task.put(&records).await {
                 Ok(()) => break,
@@ -344,8 +345,12 @@ impl SinkTaskRunner {
             return Ok(());
         }
         let list = tpl(safe.iter().map(|(tp, offset)| (tp, Some(*offset))));
+        let started = std::time::Instant::now();
         match consumer.commit(&list, mode) {
-            Ok(()) => state.committed.extend(safe),
+            Ok(()) => {
+                self.metrics.record_offset_commit(started.elapsed());
+                state.committed.extend(safe);
+            }
             // A commit can fail during a rebalance; the next one carries the same offsets.
             Err(e) => tracing::warn!(task = %self.status.id, error = %e, "offset commit failed"),
         }

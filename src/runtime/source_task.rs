@@ -95,6 +95,7 @@ impl SourceTaskRunner {
             submitted: SubmittedRecords::new(),
             key_buf: Vec::new(),
             value_buf: Vec::new(),
+            metrics: self.metrics.clone(),
         };
         match self.run_loop(&mut pipeline).await {
             Ok(()) => {
@@ -218,6 +219,7 @@ struct Pipeline {
     submitted: SubmittedRecords,
     key_buf: Vec<u8>,
     value_buf: Vec<u8>,
+    metrics: Arc<super::metrics::TaskMetrics>,
 }
 
 impl Pipeline {
@@ -226,6 +228,7 @@ impl Pipeline {
             return Err(TaskFailure::Producer(error));
         }
         self.submitted.ack(seq as u64);
+        self.metrics.record_written(1);
         Ok(())
     }
 

@@ -430,6 +430,18 @@ impl Worker {
         }
     }
 
+    /// Stops a connector instance but leaves its tasks running: the first half of a
+    /// restart of the instance alone; [`Worker::start_connector`] is the second.
+    pub async fn stop_connector_instance(&self, name: &str) {
+        let running = self.connectors.lock().await.remove(name);
+        if let Some(mut running) = running
+            && running.target != TargetState::Stopped
+            && let Err(e) = running.connector.stop().await
+        {
+            tracing::warn!(connector = name, error = %e, "connector stop failed");
+        }
+    }
+
     /// Stops everything (worker shutdown).
     pub async fn stop_all(&self) {
         let names: Vec<String> = self.connectors.lock().await.keys().cloned().collect();

@@ -15,6 +15,7 @@ use serde_json::json;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::metrics::WorkerMetrics;
 use crate::controller::resources::selector_labels;
 
 /// Timing of the membership lease.
@@ -91,7 +92,8 @@ impl MembershipLease {
 
     /// Renews forever. `held` turns true after each renewal and false once no renewal has
     /// succeeded within `fence_after`: then the worker must stop everything it runs.
-    pub async fn hold(&self, held: watch::Sender<bool>) {
+    /// Renewals, failures and fencings are counted in `metrics`.
+    pub async fn hold(&self, held: watch::Sender<bool>, metrics: &WorkerMetrics) {
         let mut last_renewal: Option<Instant> = None;
         loop {
             // A hanging API call counts as a failure too, so fencing is never late.
@@ -100,14 +102,17 @@ impl MembershipLease {
                 .unwrap_or_else(|_| Err(kube::Error::Service("lease renewal timed out".into())));
             match outcome {
                 Ok(()) => {
+                    metrics.lease_renewals.inc();
                     last_renewal = Some(Instant::now());
                     held.send_if_modified(|h| !std::mem::replace(h, true));
                 }
                 Err(error) => {
+                    metrics.lease_renewal_failures.inc();
                     tracing::warn!(%error, lease = %self.name, "cannot renew the membership lease");
                     let overdue =
                         last_renewal.is_none_or(|t| t.elapsed() >= self.timing.fence_after);
                     if overdue && held.send_if_modified(|h| std::mem::replace(h, false)) {
+                        metrics.fenced.inc();
                         tracing::error!(
                             lease = %self.name,
                             "membership lease not renewed in time: stopping all tasks"

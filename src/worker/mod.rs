@@ -4,10 +4,16 @@
 //! (and, on the instance's worker, the task configs) into each connector's status.
 //!
 //! One loop owns all decisions: it wakes on a watch event, a runtime status change, a
-//! lease change or a periodic tick, compares the wanted set with what runs, and starts or
-//! stops only the differences, so no other connector is touched.
+//! lease change, a due automatic restart or a periodic tick, compares the wanted set with
+//! what runs, and starts or stops only the differences, so no other connector is touched.
+//! The same loop acts on restart requests (annotations, see [`restart`]) and restarts
+//! failed units of connectors with `spec.autoRestart` (back-off in
+//! [`restart::AutoRestart`]).
 
+pub mod http;
 pub mod lease;
+pub mod metrics;
+pub mod restart;
 pub mod status;
 
 use std::collections::BTreeMap;
@@ -22,10 +28,13 @@ use kube::{Client, ResourceExt};
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{CLUSTER_LABEL, ConnectorState, KafkaConnector};
+use crate::api::{CLUSTER_LABEL, ConnectorState, KafkaConnector, RestartRequest};
 use crate::connectors::ConfigMap;
-use crate::runtime::{TargetState, TaskId, Worker};
+use crate::runtime::status::StatusChange;
+use crate::runtime::{State, Status, TargetState, TaskId, Worker};
 use lease::MembershipLease;
+use metrics::WorkerMetrics;
+use restart::{AutoRestart, RestartAction, RestartRequests, Unit};
 use status::WorkerReport;
 
 /// Failures of the worker loop.
@@ -70,13 +79,15 @@ impl Readiness {
 }
 
 /// Runs the worker until `shutdown` is cancelled; then stops everything, releases its
-/// status entries and deletes its Lease.
+/// status entries and expires its Lease. `metrics` is what `/metrics` exports (build it
+/// with [`WorkerMetrics::new`] over `runtime.status()`).
 pub async fn run(
     identity: Identity,
     client: Client,
     runtime: Arc<Worker>,
     lease_timing: lease::LeaseTiming,
     readiness: Readiness,
+    metrics: WorkerMetrics,
     shutdown: CancellationToken,
 ) -> Result<(), Error> {
     let lease = Arc::new(MembershipLease::new(
@@ -89,7 +100,8 @@ pub async fn run(
     let (held_tx, mut held) = watch::channel(false);
     let holder = tokio::spawn({
         let lease = lease.clone();
-        async move { lease.hold(held_tx).await }
+        let metrics = metrics.clone();
+        async move { lease.hold(held_tx, &metrics).await }
     });
 
     let api: Api<KafkaConnector> = Api::namespaced(client, &identity.namespace);
@@ -117,17 +129,28 @@ pub async fn run(
         identity,
         api,
         runtime,
+        metrics,
         running: BTreeMap::new(),
         published: BTreeMap::new(),
+        requests: RestartRequests::default(),
+        auto: AutoRestart::default(),
     };
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     loop {
+        let next_restart = node.auto.next_due();
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = wake.notified() => {}
-            _ = changes.recv() => {}
+            change = changes.recv() => {
+                if let Ok(StatusChange::Task(id, Some(status))) = change
+                    && status.state == State::Failed
+                {
+                    node.metrics.task_failed(&id);
+                }
+            }
             _ = held.changed() => {}
             _ = tick.tick() => {}
+            () = sleep_until(next_restart) => {}
         }
         if !*held.borrow() {
             readiness.set(false);
@@ -139,6 +162,8 @@ pub async fn run(
         }
         readiness.set(true);
         node.sync(&store).await;
+        node.restart_requested(&store).await;
+        node.restart_failed().await;
         node.publish(&store).await;
     }
 
@@ -146,10 +171,20 @@ pub async fn run(
     holder.abort();
     watch_task.abort();
     node.runtime.stop_all().await;
-    node.running.clear();
+    for (name, running) in std::mem::take(&mut node.running) {
+        node.forget_tasks(&name, running.tasks.keys().copied());
+    }
     node.publish(&store).await;
     lease.release().await?;
     Ok(())
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// What this worker wants to run for one connector, from its resource.
@@ -158,6 +193,7 @@ struct Wanted {
     generation: i64,
     target: TargetState,
     owns_instance: bool,
+    auto_restart: bool,
     /// Task id to task config, for the tasks assigned here with current task configs.
     tasks: BTreeMap<u32, ConfigMap>,
 }
@@ -165,6 +201,8 @@ struct Wanted {
 /// What runs here for one connector.
 struct Running {
     owns_instance: bool,
+    /// `spec.autoRestart`: restart failed units here with back-off.
+    auto_restart: bool,
     config: ConfigMap,
     target: TargetState,
     /// Task configs the instance produced and the generation they belong to.
@@ -177,9 +215,14 @@ struct Node {
     identity: Identity,
     api: Api<KafkaConnector>,
     runtime: Arc<Worker>,
+    metrics: WorkerMetrics,
     running: BTreeMap<String, Running>,
     /// The last status this worker applied per connector, to skip identical applies.
     published: BTreeMap<String, serde_json::Value>,
+    /// Restart annotation values seen so far.
+    requests: RestartRequests,
+    /// Back-off of automatic restarts.
+    auto: AutoRestart,
 }
 
 impl Node {
@@ -225,6 +268,7 @@ impl Node {
                 ConnectorState::Stopped => TargetState::Stopped,
             },
             owns_instance,
+            auto_restart: spec.auto_restart.unwrap_or(false),
             tasks,
         })
     }
@@ -246,7 +290,11 @@ impl Node {
             tracing::info!(connector = %name, "no longer assigned here: stopping");
             self.runtime.stop_connector(&name).await;
             self.runtime.status().remove_connector(&name);
-            self.running.remove(&name);
+            // Its topics are reported by whoever runs its tasks next.
+            self.runtime.reset_active_topics(&name);
+            if let Some(running) = self.running.remove(&name) {
+                self.forget_tasks(&name, running.tasks.keys().copied());
+            }
         }
         for (name, wanted) in wanted {
             self.sync_connector(&name, wanted).await;
@@ -281,10 +329,16 @@ impl Node {
                 running.task_configs = task_configs;
             }
         } else if restart {
-            if self.running.remove(name).is_some() {
+            if let Some(previous) = self.running.remove(name) {
                 tracing::info!(connector = name, "connector changed: restarting it here");
                 self.runtime.stop_connector(name).await;
                 self.runtime.status().remove_connector(name);
+                // Tasks that start again here keep their metrics (their start count).
+                let leaving = previous
+                    .tasks
+                    .into_keys()
+                    .filter(|id| !wanted.tasks.contains_key(id));
+                self.forget_tasks(name, leaving);
             }
             // A worker that runs only tasks still needs the runtime's connector entry
             // (it knows the connector kind); `Stopped` loads it without starting it.
@@ -302,6 +356,7 @@ impl Node {
                 name.to_owned(),
                 Running {
                     owns_instance: wanted.owns_instance,
+                    auto_restart: wanted.auto_restart,
                     config: wanted.config.clone(),
                     target: wanted.target,
                     task_configs,
@@ -315,6 +370,7 @@ impl Node {
         };
         // Same config, new generation (a state change): the task configs still hold.
         running.generation = wanted.generation;
+        running.auto_restart = wanted.auto_restart;
         if running.target != wanted.target {
             tracing::info!(connector = name, target = ?wanted.target, "changing target state");
             self.runtime.set_target_state(name, wanted.target).await;
@@ -334,24 +390,224 @@ impl Node {
             tracing::info!(%task, "task no longer assigned here or reconfigured: stopping");
             self.runtime.stop_tasks(std::slice::from_ref(&task)).await;
             self.runtime.status().remove_task(&task);
+            if !wanted.tasks.contains_key(&id) {
+                self.metrics.task_removed(&task);
+            }
             running.tasks.remove(&id);
         }
+        let (config, target) = (running.config.clone(), running.target);
+        let mut started = Vec::new();
         for (id, task_config) in wanted.tasks {
             if running.tasks.contains_key(&id) {
                 continue;
             }
+            running.tasks.insert(id, task_config.clone());
+            started.push((id, task_config));
+        }
+        for (id, task_config) in started {
             let task = TaskId {
                 connector: name.to_owned(),
                 task: id,
             };
             tracing::info!(%task, "starting assigned task");
             // A failure is reported as the task's FAILED state by the runtime; the task
-            // stays recorded so it is not retried in a loop (a config change retries it).
-            let _ = self
+            // stays recorded so it is not retried in a loop (a config change, a restart
+            // request or `autoRestart` retries it).
+            self.start_task(task, &config, &task_config, target).await;
+        }
+    }
+
+    /// Starts one task in the runtime and counts the start.
+    async fn start_task(
+        &self,
+        task: TaskId,
+        config: &ConfigMap,
+        task_config: &ConfigMap,
+        target: TargetState,
+    ) {
+        let outcome = self
+            .runtime
+            .start_task(task.clone(), config, task_config, target)
+            .await;
+        if let Some(kind) = self.runtime.connector_kind(&task.connector).await {
+            let run = match outcome {
+                Ok(()) => self.runtime.task_metrics(&task).await,
+                Err(_) => None,
+            };
+            self.metrics.task_started(&task, kind, run);
+        }
+    }
+
+    /// Drops the metrics of tasks that no longer run here.
+    fn forget_tasks(&self, name: &str, ids: impl IntoIterator<Item = u32>) {
+        for task in ids {
+            self.metrics.task_removed(&TaskId {
+                connector: name.to_owned(),
+                task,
+            });
+        }
+    }
+
+    /// Acts on changed restart annotations of the connectors that run here.
+    async fn restart_requested(&mut self, store: &Store<KafkaConnector>) {
+        let connectors = store.state();
+        self.requests.retain(|name| {
+            connectors
+                .iter()
+                .any(|c| c.metadata.name.as_deref() == Some(name))
+        });
+        for connector in connectors {
+            let name = connector.name_any();
+            let uid = connector.metadata.uid.clone().unwrap_or_default();
+            let actions = self.requests.changes(&name, &uid, connector.annotations());
+            for action in actions {
+                let Some(running) = self.running.get(&name) else {
+                    continue;
+                };
+                let failed =
+                    |state: Option<Status>| state.is_some_and(|s| s.state == State::Failed);
+                let (instance, tasks) = match &action {
+                    RestartAction::Connector(RestartRequest {
+                        id,
+                        include_tasks,
+                        only_failed,
+                    }) => {
+                        tracing::info!(connector = %name, request = %id, include_tasks, only_failed, "restart requested");
+                        let instance = running.owns_instance
+                            && (!only_failed || failed(self.runtime.status().connector(&name)));
+                        let tasks: Vec<u32> = running
+                            .tasks
+                            .keys()
+                            .copied()
+                            .filter(|_| *include_tasks)
+                            .filter(|id| {
+                                !only_failed
+                                    || failed(self.runtime.status().task(&TaskId {
+                                        connector: name.clone(),
+                                        task: *id,
+                                    }))
+                            })
+                            .collect();
+                        (instance, tasks)
+                    }
+                    RestartAction::Task(id) if running.tasks.contains_key(id) => {
+                        tracing::info!(connector = %name, task = id, "task restart requested");
+                        (false, vec![*id])
+                    }
+                    RestartAction::Task(_) => continue,
+                };
+                self.restart(&name, instance, &tasks).await;
+            }
+        }
+    }
+
+    /// Restarts failed units of connectors with `autoRestart`, each when its back-off
+    /// allows; healthy units are left alone.
+    async fn restart_failed(&mut self) {
+        let now = tokio::time::Instant::now();
+        let store = self.runtime.status().clone();
+        let mut units: Vec<(Unit, bool)> = Vec::new();
+        for (name, running) in self.running.iter().filter(|(_, r)| r.auto_restart) {
+            if running.owns_instance {
+                let failed = store
+                    .connector(name)
+                    .is_some_and(|s| s.state == State::Failed);
+                let unit = Unit {
+                    connector: name.clone(),
+                    task: None,
+                };
+                units.push((unit, failed));
+            }
+            for id in running.tasks.keys() {
+                let task = TaskId {
+                    connector: name.clone(),
+                    task: *id,
+                };
+                let failed = store.task(&task).is_some_and(|s| s.state == State::Failed);
+                let unit = Unit {
+                    connector: name.clone(),
+                    task: Some(*id),
+                };
+                units.push((unit, failed));
+            }
+        }
+        self.auto
+            .retain(|unit| units.iter().any(|(u, _)| u == unit));
+        let mut due: BTreeMap<String, (bool, Vec<u32>)> = BTreeMap::new();
+        for (unit, failed) in &units {
+            if self.auto.observe(unit, *failed, now) {
+                let entry = due.entry(unit.connector.clone()).or_default();
+                match unit.task {
+                    None => entry.0 = true,
+                    Some(id) => entry.1.push(id),
+                }
+            }
+        }
+        for (name, (instance, tasks)) in due {
+            tracing::info!(connector = %name, instance, ?tasks, "restarting failed units (autoRestart)");
+            self.restart(&name, instance, &tasks).await;
+        }
+    }
+
+    /// Restarts the connector instance (when `instance`) and the given tasks of `name`,
+    /// showing them RESTARTING in the status first, as Apache does.
+    async fn restart(&mut self, name: &str, instance: bool, tasks: &[u32]) {
+        if !instance && tasks.is_empty() {
+            return;
+        }
+        let worker_id = self.runtime.worker_id().to_owned();
+        let restarting = Status {
+            state: State::Restarting,
+            worker_id,
+            trace: None,
+        };
+        let status = self.runtime.status().clone();
+        if instance {
+            status.put_connector(name, restarting.clone());
+        }
+        let ids: Vec<TaskId> = tasks
+            .iter()
+            .map(|id| TaskId {
+                connector: name.to_owned(),
+                task: *id,
+            })
+            .collect();
+        for id in &ids {
+            status.put_task(id, restarting.clone());
+        }
+        self.publish_one(name).await;
+
+        let Some(running) = self.running.get(name) else {
+            return;
+        };
+        let (config, target) = (running.config.clone(), running.target);
+        if !ids.is_empty() {
+            self.runtime.stop_tasks(&ids).await;
+        }
+        if instance {
+            self.runtime.stop_connector_instance(name).await;
+            let task_configs = self
                 .runtime
-                .start_task(task, &running.config, &task_config, running.target)
-                .await;
-            running.tasks.insert(id, task_config);
+                .start_connector(name, &config, target)
+                .await
+                .unwrap_or_default();
+            if let Some(running) = self.running.get_mut(name) {
+                // Published with the current generation: tasks whose config changed are
+                // restarted by the next sync, like after a reconfiguration.
+                running.task_configs = task_configs;
+            }
+        }
+        for id in ids {
+            let Some(task_config) = self
+                .running
+                .get(name)
+                .and_then(|r| r.tasks.get(&id.task))
+                .cloned()
+            else {
+                continue;
+            };
+            tracing::info!(task = %id, "restarting task");
+            self.start_task(id, &config, &task_config, target).await;
         }
     }
 
@@ -361,8 +617,9 @@ impl Node {
             return;
         }
         self.runtime.stop_all().await;
-        for name in std::mem::take(&mut self.running).into_keys() {
+        for (name, running) in std::mem::take(&mut self.running) {
             self.runtime.status().remove_connector(&name);
+            self.forget_tasks(&name, running.tasks.keys().copied());
         }
     }
 
@@ -389,29 +646,36 @@ impl Node {
                 report.tasks.push((*id, state));
             }
         }
+        report.topics = self.runtime.active_topics(name);
         report
     }
 
     /// Applies this worker's status part of every connector whose part changed.
     async fn publish(&mut self, store: &Store<KafkaConnector>) {
+        let names: Vec<String> = store.state().iter().map(|c| c.name_any()).collect();
+        self.published.retain(|name, _| names.contains(name));
+        for name in names {
+            self.publish_one(&name).await;
+        }
+    }
+
+    /// Applies this worker's status part of connector `name` when it changed.
+    async fn publish_one(&mut self, name: &str) {
         let params = PatchParams::apply(&self.identity.field_manager()).force();
-        for connector in store.state() {
-            let name = connector.name_any();
-            let patch = self.report(&name).await.to_patch(&name);
-            if self.published.get(&name) == Some(&patch) {
-                continue;
+        let patch = self.report(name).await.to_patch(name);
+        if self.published.get(name) == Some(&patch) {
+            return;
+        }
+        match self
+            .api
+            .patch_status(name, &params, &Patch::Apply(&patch))
+            .await
+        {
+            Ok(_) => {
+                self.published.insert(name.to_owned(), patch);
             }
-            match self
-                .api
-                .patch_status(&name, &params, &Patch::Apply(&patch))
-                .await
-            {
-                Ok(_) => {
-                    self.published.insert(name, patch);
-                }
-                Err(error) => {
-                    tracing::warn!(connector = %name, %error, "cannot write connector status")
-                }
+            Err(error) => {
+                tracing::warn!(connector = %name, %error, "cannot write connector status")
             }
         }
     }

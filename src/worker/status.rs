@@ -3,6 +3,9 @@
 //! (only on the instance's worker) and one `connectorStatus.tasks` entry per task it runs
 //! (a map-list keyed by `id`, so workers never overwrite each other). Applying a status
 //! without an entry removes the entry this worker owned: that is how it releases a unit.
+//!
+//! `topics` is a set-type list: each worker applies the topics its own tasks used, the API
+//! server keeps the union, and a topic no worker applies any more leaves the list.
 
 use serde_json::{Map, Value, json};
 
@@ -18,6 +21,8 @@ pub struct WorkerReport {
     pub task_configs: Option<(Vec<ConfigMap>, i64)>,
     /// State of each task this worker runs, by id.
     pub tasks: Vec<(u32, Status)>,
+    /// Topics this worker's tasks of the connector used (the runtime's active topics).
+    pub topics: Vec<String>,
 }
 
 impl WorkerReport {
@@ -46,6 +51,9 @@ impl WorkerReport {
         if let Some((configs, generation)) = &self.task_configs {
             status.insert("taskConfigs".into(), json!(configs));
             status.insert("taskConfigsGeneration".into(), json!(generation));
+        }
+        if !self.topics.is_empty() {
+            status.insert("topics".into(), json!(self.topics));
         }
         json!({
             "apiVersion": "tributary.dev/v1alpha1",
@@ -91,13 +99,14 @@ mod tests {
     fn a_task_only_worker_writes_its_task_entries_and_the_name() {
         let report = WorkerReport {
             tasks: vec![(1, running())],
+            topics: vec!["orders".into()],
             ..Default::default()
         };
         assert_eq!(
             report.to_patch("c")["status"],
             json!({"connectorStatus": {"name": "c", "tasks": [
                 {"id": 1, "state": "RUNNING", "worker_id": "w1"}
-            ]}})
+            ]}, "topics": ["orders"]})
         );
     }
 
@@ -107,6 +116,7 @@ mod tests {
             instance: Some((running(), Some("source".into()))),
             task_configs: Some((vec![ConfigMap::from([("a".into(), "b".into())])], 3)),
             tasks: vec![],
+            topics: vec![],
         };
         let patch = report.to_patch("c");
         assert_eq!(
