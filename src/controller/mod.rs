@@ -7,7 +7,9 @@ pub mod connect;
 pub mod connector;
 pub mod leader;
 pub mod metrics;
+pub mod readiness;
 pub mod resources;
+pub mod unbound;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -127,6 +129,7 @@ impl State {
             client,
             metrics: self.metrics.clone(),
             default_image: config.default_image.clone(),
+            move_targets: Arc::default(),
         })
     }
 }
@@ -142,6 +145,13 @@ pub struct Context {
     pub metrics: Arc<Metrics>,
     /// Worker image when a `KafkaConnect` names none.
     pub default_image: String,
+    /// Per cluster (`namespace/name`), the balanced placement of the last assignment
+    /// round. A unit in the middle of a two-phase move has no worker in its status; this
+    /// remembers where it is going, so it lands there once released and not wherever the
+    /// balance happens to put a free unit (possibly back on its old worker, a pointless
+    /// restart). Lost on a restart of the operator: then released units are placed afresh.
+    pub move_targets:
+        Arc<std::sync::Mutex<std::collections::BTreeMap<String, assignment::Assignment>>>,
 }
 
 /// The HTTP routes: `/metrics` (Prometheus text), `/healthz` (the process serves),
@@ -245,6 +255,7 @@ async fn run_controllers(
     let ns = config.watch_namespace.as_deref();
     let stop = stop.shared();
     let assignments = run_assignment(ctx.clone(), ns, stop.clone());
+    let unbound = run_unbound(ctx.clone(), ns, stop.clone());
     let children = watcher::Config::default().labels(CLUSTER_LABEL);
     let resources = Controller::new(api::<KafkaConnect>(&client, ns), watcher::Config::default())
         .owns(api::<StatefulSet>(&client, ns), children.clone())
@@ -268,7 +279,45 @@ async fn run_controllers(
                 tracing::debug!(%error, "reconcile did not complete");
             }
         });
-    futures::join!(resources, assignments);
+    futures::join!(resources, assignments, unbound);
+}
+
+/// The reconciler of connectors without a cluster: every `KafkaConnector`, woken also when
+/// a `KafkaConnect` appears or goes (mapped to the connectors that name it).
+fn run_unbound(
+    ctx: Arc<Context>,
+    ns: Option<&str>,
+    stop: impl Future<Output = ()> + Send + Sync + 'static,
+) -> impl Future<Output = ()> {
+    let client = ctx.client.clone();
+    let (connectors, connects) = match ns {
+        Some(ns) => (
+            Api::<KafkaConnector>::namespaced(client.clone(), ns),
+            Api::<KafkaConnect>::namespaced(client, ns),
+        ),
+        None => (Api::all(client.clone()), Api::all(client)),
+    };
+    let controller = Controller::new(connectors, watcher::Config::default());
+    let store = controller.store();
+    controller
+        .watches(connects, watcher::Config::default(), move |connect| {
+            let (name, namespace) = (connect.name_any(), connect.namespace());
+            store
+                .state()
+                .into_iter()
+                .filter(|c| {
+                    c.namespace() == namespace && c.labels().get(CLUSTER_LABEL) == Some(&name)
+                })
+                .map(|c| ObjectRef::from_obj(&*c))
+                .collect::<Vec<_>>()
+        })
+        .graceful_shutdown_on(stop)
+        .run(unbound::reconcile, unbound::error_policy, ctx)
+        .for_each(|outcome| async move {
+            if let Err(error) = outcome {
+                tracing::debug!(%error, "unbound connector check did not complete");
+            }
+        })
 }
 
 /// The connector assignment controller: one reconcile per `KafkaConnect` cluster, woken by
