@@ -560,6 +560,14 @@ async fn config_change_restart_pause_and_delete_touch_only_their_connector() {
         },
     )
     .await;
+    // onlyFailed on a healthy connector restarts nothing.
+    lab.patch(
+        "sink",
+        serde_json::json!({"metadata": {"annotations": {
+            RESTART_ANNOTATION: r#"{"id":"r2","includeTasks":true,"onlyFailed":true}"#
+        }}}),
+    )
+    .await;
     // The same value again is no new request.
     lab.patch(
         "sink",

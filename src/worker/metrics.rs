@@ -12,6 +12,9 @@
 //!   `tributary_task_starts_total`, and the gauge `tributary_task_status{state}` (1 for the
 //!   current state, 0 for the others, Connect's state names).
 //!
+//! A sink's commit latency is the time to hand the commit to the consumer: its periodic
+//! commits are asynchronous (Apache's are too), only the final one waits for the broker.
+//!
 //! Task counters add up over the runs of a task on this worker (a restart starts a fresh
 //! runtime counter set; the finished run's totals are kept), so they only go up while the
 //! task stays here. A task that leaves this worker leaves the export.
