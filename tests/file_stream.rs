@@ -300,6 +300,25 @@ async fn sink_task(path: &Path) -> Box<dyn SinkTask> {
     task
 }
 
+/// Apache's sink writes through on every line, so a reader tailing the file sees records
+/// long before the next offset commit; ours must too (the seed's `cat test.sink.txt`).
+#[tokio::test]
+async fn sink_lines_reach_the_file_without_waiting_for_a_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.txt");
+    let mut task = sink_task(&path).await;
+    task.put(&[sink_record("first".into(), 0)]).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::fs::read_to_string(&path).unwrap_or_default() != "first\n" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the line put was not in the file within 5 s without a flush"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    task.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn sink_writes_values_as_lines_and_appends() {
     let dir = tempfile::tempdir().unwrap();

@@ -17,10 +17,6 @@ use crate::connectors::error::ConnectorError;
 use crate::connectors::validation::{ConfigMap, KeyValidation};
 use crate::data::SinkRecord;
 
-/// Buffered text is handed to the writer thread once it reaches this size, so memory
-/// stays bounded between flushes while writes stay large.
-const WRITE_THRESHOLD: usize = 256 * 1024;
-
 /// `org.apache.kafka.connect.file.FileStreamSinkConnector`.
 #[derive(Debug, Default)]
 pub struct FileStreamSinkConnector {
@@ -77,10 +73,13 @@ type Output = Arc<Mutex<Box<dyn Write + Send>>>;
 
 /// `org.apache.kafka.connect.file.FileStreamSinkTask`.
 ///
-/// `put` renders values into memory and hands large chunks to a blocking thread; `flush`
-/// writes the rest and flushes the destination. Apache's `PrintStream` writes through on
-/// every line; here lines reach the file at the latest on `flush` (or `stop`), which is
-/// when the runtime commits offsets, so nothing committed is lost.
+/// `put` renders the batch into memory and hands it to a blocking thread without waiting
+/// for the write, so rendering the next batch overlaps writing this one; `flush` waits for
+/// the writes and flushes the destination. Apache's `PrintStream` writes through on every
+/// line; here every batch reaches the file as soon as the thread has written it (a reader
+/// tailing the file sees lines right away, as with Apache), and everything at the latest
+/// on `flush` (or `stop`), which is when the runtime commits offsets, so nothing committed
+/// is lost.
 #[derive(Default)]
 pub struct FileStreamSinkTask {
     filename: Option<String>,
@@ -116,9 +115,16 @@ impl FileStreamSinkTask {
         })
     }
 
-    /// Hands the pending text to a writer thread (after the previous write completed),
-    /// flushing the destination afterwards when `flush` is set.
+    /// Hands the pending text to a writer thread (after the previous write completed) and
+    /// waits for it, flushing the destination afterwards when `flush` is set.
     async fn write_pending(&mut self, flush: bool) -> ConnectorResult<()> {
+        self.start_write(flush).await?;
+        self.finish_write().await
+    }
+
+    /// Waits for the previous write, then hands the pending text to a writer thread
+    /// without waiting for it.
+    async fn start_write(&mut self, flush: bool) -> ConnectorResult<()> {
         self.finish_write().await?;
         let Some(output) = self.output.clone() else {
             return Err(ConnectorError::fatal("FileStreamSinkTask is not started"));
@@ -135,7 +141,7 @@ impl FileStreamSinkTask {
             }
             Ok(())
         }));
-        self.finish_write().await
+        Ok(())
     }
 }
 
@@ -178,11 +184,8 @@ impl SinkTask for FileStreamSinkTask {
             write_java_string(&record.value, &mut self.pending);
             self.pending.push('\n');
         }
-        tracing::trace!("Buffered {} lines for {}", records.len(), self.log_name());
-        if self.pending.len() >= WRITE_THRESHOLD {
-            self.write_pending(false).await?;
-        }
-        Ok(())
+        tracing::trace!("Writing {} lines to {}", records.len(), self.log_name());
+        self.start_write(false).await
     }
 
     async fn flush(&mut self, _offsets: &SinkOffsets) -> ConnectorResult<()> {
