@@ -6,6 +6,10 @@
 //! task" log lines), the statuses say `Ready`/`Running` again with the right
 //! `observedGeneration` and `tasksReady`, the moves are told as Events, and every line
 //! appended before and after the join reaches its sink file exactly once.
+//!
+//! A second test follows one connector through the reasons that need no worker: its
+//! cluster missing (`ClusterNotFound`, with a Warning Event), then created without
+//! workers (`NoWorkers`).
 
 mod common;
 
@@ -452,6 +456,128 @@ async fn a_joining_worker_takes_its_share_without_restarting_other_tasks() {
     }
 
     drop(workers);
+    let _ = stop.send(());
+    let _ = operator.await;
+    let _ = Api::<Namespace>::all(client)
+        .delete(&ns, &DeleteParams::default())
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connector_without_its_cluster_or_workers_says_why_it_is_not_ready() {
+    let client = lab_client().await;
+    install_crds();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let ns = format!("operator-unbound-{}-{nanos}", std::process::id());
+    Api::<Namespace>::all(client.clone())
+        .create(
+            &PostParams::default(),
+            &Namespace {
+                metadata: ObjectMeta {
+                    name: Some(ns.clone()),
+                    ..ObjectMeta::default()
+                },
+                ..Namespace::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let operator = tokio::spawn(controller::run(
+        State::default(),
+        client.clone(),
+        OperatorConfig {
+            watch_namespace: Some(ns.clone()),
+            lease_namespace: ns.clone(),
+            lease_name: "tributary-operator".into(),
+            identity: "operator-a".into(),
+            default_image: "tributary:test".into(),
+            lease_timing: LeaseTiming::default(),
+        },
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
+    // Bound by label to `rebalance`, which does not exist in this namespace yet.
+    connectors
+        .create(
+            &PostParams::default(),
+            &connector(
+                "orphan",
+                "FileStreamSource",
+                &[("file", "/dev/null".into()), ("topic", "t".into())],
+            ),
+        )
+        .await
+        .unwrap();
+    let ready = |reason: &'static str| {
+        let connectors = connectors.clone();
+        move || {
+            let connectors = connectors.clone();
+            async move {
+                let c = connectors.get("orphan").await.ok()?;
+                let status = c.status?;
+                let ready = status.conditions.iter().find(|c| c.type_ == "Ready")?;
+                (ready.reason == reason
+                    && ready.status == "False"
+                    && status.observed_generation == c.metadata.generation)
+                    .then(|| (ready.message.clone(), status.tasks_ready))
+            }
+        }
+    };
+    let (message, tasks_ready) = eventually(
+        "ClusterNotFound",
+        Duration::from_secs(30),
+        ready("ClusterNotFound"),
+    )
+    .await;
+    assert_eq!(
+        message,
+        format!("KafkaConnect {CLUSTER} not found in namespace {ns}")
+    );
+    assert_eq!(tasks_ready.as_deref(), Some("0/1"));
+    eventually(
+        "a ClusterNotFound Warning Event",
+        Duration::from_secs(30),
+        || async {
+            let events = Api::<Event>::namespaced(client.clone(), &ns)
+                .list(&ListParams::default())
+                .await
+                .ok()?;
+            events
+                .items
+                .iter()
+                .any(|e| {
+                    e.reason.as_deref() == Some("ClusterNotFound")
+                        && e.type_.as_deref() == Some("Warning")
+                })
+                .then_some(())
+        },
+    )
+    .await;
+
+    // The cluster appears, with no worker holding a lease.
+    Api::<KafkaConnect>::namespaced(client.clone(), &ns)
+        .create(
+            &PostParams::default(),
+            &KafkaConnect::new(
+                CLUSTER,
+                KafkaConnectSpec {
+                    replicas: 1,
+                    bootstrap_servers: "127.0.0.1:1".into(),
+                    ..KafkaConnectSpec::default()
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    let (message, _) = eventually("NoWorkers", Duration::from_secs(30), ready("NoWorkers")).await;
+    assert!(message.contains("no live worker"), "{message}");
+
     let _ = stop.send(());
     let _ = operator.await;
     let _ = Api::<Namespace>::all(client)
