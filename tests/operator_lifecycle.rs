@@ -511,10 +511,15 @@ async fn config_change_restart_pause_and_delete_touch_only_their_connector() {
     let old_file = lines("a old file", 5);
     append(&file_a2, &new_file);
     append(&file_a, &old_file);
-    eventually("lines of the new file", Duration::from_secs(30), || async {
+    eventually("lines of the new file", Duration::from_secs(60), || async {
         sink_has(&sink_file, &new_file)
     })
     .await;
+    assert_eq!(
+        lab.task_metric("tributary_task_starts_total", "source-a").await,
+        Some(2.0),
+        "source-a's task should start once with the new config"
+    );
     for other in ["source-b", "sink"] {
         assert_eq!(
             lab.task_metric("tributary_task_starts_total", other).await,
@@ -547,6 +552,16 @@ async fn config_change_restart_pause_and_delete_touch_only_their_connector() {
     .await;
     lab.wait_state("sink", "RUNNING", Duration::from_secs(30))
         .await;
+    // The request restarted the instance too.
+    let text = lab.metrics().await.unwrap();
+    assert!(
+        text.contains(r#"tributary_connector_starts_total{connector="sink"} 2"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"tributary_connector_status{connector="sink",state="RUNNING"} 1"#),
+        "{text}"
+    );
     eventually(
         "RESTARTING then RUNNING in the watch",
         Duration::from_secs(10),
@@ -601,7 +616,7 @@ async fn config_change_restart_pause_and_delete_touch_only_their_connector() {
     append(&file_b, &after_restarts);
     eventually(
         "lines after the restarts",
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         || async { sink_has(&sink_file, &after_restarts) },
     )
     .await;
@@ -627,7 +642,7 @@ async fn config_change_restart_pause_and_delete_touch_only_their_connector() {
         .await;
     eventually(
         "lines written while paused",
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         || async { sink_has(&sink_file, &while_paused) },
     )
     .await;
@@ -666,7 +681,7 @@ async fn config_change_restart_pause_and_delete_touch_only_their_connector() {
     append(&file_b, &after_delete_b);
     eventually(
         "source-b's lines after the delete",
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         || async { sink_has(&sink_file, &after_delete_b) },
     )
     .await;

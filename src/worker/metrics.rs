@@ -12,6 +12,9 @@
 //!   `tributary_task_starts_total`, and the gauge `tributary_task_status{state}` (1 for the
 //!   current state, 0 for the others, Connect's state names).
 //!
+//! Per connector instance running here (label `connector`): `tributary_connector_starts_total`
+//! and the gauge `tributary_connector_status{state}`.
+//!
 //! A sink's commit latency is the time to hand the commit to the consumer: its periodic
 //! commits are asynchronous (Apache's are too), only the final one waits for the broker.
 //!
@@ -45,6 +48,16 @@ const TASK_STATES: [State; 5] = [
     State::Unassigned,
 ];
 
+/// Every state a connector instance can report, for the state gauge.
+const CONNECTOR_STATES: [State; 6] = [
+    State::Running,
+    State::Paused,
+    State::Stopped,
+    State::Failed,
+    State::Restarting,
+    State::Unassigned,
+];
+
 /// The worker's metrics and the registry `/metrics` encodes.
 #[derive(Clone)]
 pub struct WorkerMetrics {
@@ -65,6 +78,7 @@ impl WorkerMetrics {
         let tasks = Arc::new(TaskMeters {
             status,
             tasks: Mutex::default(),
+            instances: Mutex::default(),
         });
         registry.register_collector(Box::new(tasks.clone()));
         let lease_renewals = Counter::default();
@@ -125,6 +139,23 @@ impl WorkerMetrics {
         self.tasks.lock().remove(id);
     }
 
+    /// Keeps the task metrics of connector `connector` whose task id satisfies `keep`.
+    pub fn retain_tasks(&self, connector: &str, keep: impl Fn(u32) -> bool) {
+        self.tasks
+            .lock()
+            .retain(|id, _| id.connector != connector || keep(id.task));
+    }
+
+    /// Records that the instance of connector `name` was started (or restarted) here.
+    pub fn connector_started(&self, name: &str) {
+        *self.tasks.instances().entry(name.to_owned()).or_default() += 1;
+    }
+
+    /// Keeps the connector instances for which `runs_here` holds; forgets the others.
+    pub fn retain_connectors(&self, runs_here: impl Fn(&str) -> bool) {
+        self.tasks.instances().retain(|name, _| runs_here(name));
+    }
+
     /// The registry in Prometheus text format (version 0.0.4).
     pub fn encode(&self) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
@@ -159,6 +190,8 @@ impl TaskMeter {
 struct TaskMeters {
     status: StatusStore,
     tasks: Mutex<BTreeMap<TaskId, TaskMeter>>,
+    /// Connector instances running here, with their start counts.
+    instances: Mutex<BTreeMap<String, u64>>,
 }
 
 impl std::fmt::Debug for TaskMeters {
@@ -174,12 +207,27 @@ impl TaskMeters {
         // A panic while holding this lock leaves plain counters behind: still usable.
         self.tasks.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    fn instances(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u64>> {
+        self.instances.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct TaskLabels {
     connector: String,
     task: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConnectorLabels {
+    connector: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConnectorStateLabels {
+    connector: String,
+    state: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -324,6 +372,49 @@ impl Collector for TaskMeters {
                 family.encode_family(&labels)?.encode_gauge(&value)?;
             }
         }
+        self.encode_instances(&mut encoder)
+    }
+}
+
+impl TaskMeters {
+    /// The connector-instance families: start counts and the state gauge.
+    fn encode_instances(&self, encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let instances: Vec<(String, u64, Option<State>)> = self
+            .instances()
+            .iter()
+            .map(|(name, starts)| {
+                let state = self.status.connector(name).map(|s| s.state);
+                (name.clone(), *starts, state)
+            })
+            .collect();
+        let mut family = encoder.encode_descriptor(
+            "connector_starts",
+            "Times the connector instance was started on this worker",
+            None,
+            MetricType::Counter,
+        )?;
+        for (name, starts, _) in &instances {
+            let labels = ConnectorLabels {
+                connector: name.clone(),
+            };
+            ConstCounter::new(*starts).encode(family.encode_family(&labels)?)?;
+        }
+        let mut family = encoder.encode_descriptor(
+            "connector_status",
+            "The connector instance's current state (1) among Connect's connector states",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (name, _, state) in &instances {
+            for candidate in CONNECTOR_STATES {
+                let labels = ConnectorStateLabels {
+                    connector: name.clone(),
+                    state: candidate.as_str().to_owned(),
+                };
+                let value = i64::from(*state == Some(candidate));
+                family.encode_family(&labels)?.encode_gauge(&value)?;
+            }
+        }
         Ok(())
     }
 }
@@ -401,6 +492,29 @@ mod tests {
         assert!(!text.contains("sink_task_records_read_total{"), "{text}");
 
         metrics.task_removed(&task());
+        let text = metrics.encode().unwrap();
+        assert!(!text.contains(r#"connector="src""#), "{text}");
+
+        metrics.connector_started("src");
+        metrics.connector_started("src");
+        status.put_connector(
+            "src",
+            Status {
+                state: State::Running,
+                worker_id: "w".into(),
+                trace: None,
+            },
+        );
+        let text = metrics.encode().unwrap();
+        assert!(
+            text.contains(r#"tributary_connector_starts_total{connector="src"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"tributary_connector_status{connector="src",state="RUNNING"} 1"#),
+            "{text}"
+        );
+        metrics.retain_connectors(|_| false);
         let text = metrics.encode().unwrap();
         assert!(!text.contains(r#"connector="src""#), "{text}");
     }

@@ -164,6 +164,8 @@ pub async fn run(
         node.sync(&store).await;
         node.restart_requested(&store).await;
         node.restart_failed().await;
+        node.metrics
+            .retain_connectors(|name| node.running.get(name).is_some_and(|r| r.owns_instance));
         node.publish(&store).await;
     }
 
@@ -194,6 +196,8 @@ struct Wanted {
     target: TargetState,
     owns_instance: bool,
     auto_restart: bool,
+    /// Whether `tasks` comes from task configs of the current generation.
+    configs_current: bool,
     /// Task id to task config, for the tasks assigned here with current task configs.
     tasks: BTreeMap<u32, ConfigMap>,
 }
@@ -235,6 +239,10 @@ impl Node {
         let owns_instance = status.connector_worker.as_deref() == Some(me);
         let configs_current = status.task_configs_generation == Some(generation);
         let running = self.running.get(&connector.name_any());
+        let mut config: ConfigMap = spec.config.clone();
+        config.insert("connector.class".into(), spec.class.clone());
+        config.insert("tasks.max".into(), spec.tasks_max.unwrap_or(1).to_string());
+        config.insert("name".into(), connector.name_any());
         let tasks: BTreeMap<u32, ConfigMap> = status
             .task_assignment
             .iter()
@@ -245,20 +253,18 @@ impl Node {
                 if configs_current {
                     return Some((id, status.task_configs.get(id as usize)?.clone()));
                 }
-                // A new generation whose task configs are not published yet (a state
-                // change, or a config change the instance is still applying): running
-                // tasks keep going, nothing new starts. A config change restarts them
-                // anyway, as the connector config differs.
-                Some((id, running?.tasks.get(&id)?.clone()))
+                // A new generation whose task configs are not published yet: after a state
+                // change, running tasks keep going and nothing new starts; after a config
+                // change, nothing runs until the instance published the new task configs
+                // (a task must not start with the new connector config and an old task
+                // config).
+                let running = running.filter(|r| r.config == config)?;
+                Some((id, running.tasks.get(&id)?.clone()))
             })
             .collect();
         if !owns_instance && tasks.is_empty() {
             return None;
         }
-        let mut config: ConfigMap = spec.config.clone();
-        config.insert("connector.class".into(), spec.class.clone());
-        config.insert("tasks.max".into(), spec.tasks_max.unwrap_or(1).to_string());
-        config.insert("name".into(), connector.name_any());
         Some(Wanted {
             config,
             generation,
@@ -269,6 +275,7 @@ impl Node {
             },
             owns_instance,
             auto_restart: spec.auto_restart.unwrap_or(false),
+            configs_current,
             tasks,
         })
     }
@@ -319,6 +326,7 @@ impl Node {
             // The instance moves here, where its tasks already run: the runtime replaces
             // the loaded-only connector entry, and the tasks keep running.
             tracing::info!(connector = name, "connector instance assigned here");
+            self.metrics.connector_started(name);
             let task_configs = self
                 .runtime
                 .start_connector(name, &wanted.config, wanted.target)
@@ -329,20 +337,18 @@ impl Node {
                 running.task_configs = task_configs;
             }
         } else if restart {
-            if let Some(previous) = self.running.remove(name) {
+            if self.running.remove(name).is_some() {
                 tracing::info!(connector = name, "connector changed: restarting it here");
                 self.runtime.stop_connector(name).await;
                 self.runtime.status().remove_connector(name);
-                // Tasks that start again here keep their metrics (their start count).
-                let leaving = previous
-                    .tasks
-                    .into_keys()
-                    .filter(|id| !wanted.tasks.contains_key(id));
-                self.forget_tasks(name, leaving);
+                // The tasks' metrics stay (their start count goes on when they start
+                // again here); those that do not come back are dropped once the new
+                // task configs are current.
             }
             // A worker that runs only tasks still needs the runtime's connector entry
             // (it knows the connector kind); `Stopped` loads it without starting it.
             let target = if wanted.owns_instance {
+                self.metrics.connector_started(name);
                 wanted.target
             } else {
                 TargetState::Stopped
@@ -394,6 +400,11 @@ impl Node {
                 self.metrics.task_removed(&task);
             }
             running.tasks.remove(&id);
+        }
+        if wanted.configs_current {
+            self.metrics.retain_tasks(name, |id| {
+                running.tasks.contains_key(&id) || wanted.tasks.contains_key(&id)
+            });
         }
         let (config, target) = (running.config.clone(), running.target);
         let mut started = Vec::new();
@@ -586,6 +597,7 @@ impl Node {
         }
         if instance {
             self.runtime.stop_connector_instance(name).await;
+            self.metrics.connector_started(name);
             let task_configs = self
                 .runtime
                 .start_connector(name, &config, target)
