@@ -598,14 +598,11 @@ impl Node {
         if instance {
             self.runtime.stop_connector_instance(name).await;
             self.metrics.connector_started(name);
-            let task_configs = self
-                .runtime
-                .start_connector(name, &config, target)
-                .await
-                .unwrap_or_default();
-            if let Some(running) = self.running.get_mut(name) {
-                // Published with the current generation: tasks whose config changed are
-                // restarted by the next sync, like after a reconfiguration.
+            let started = self.runtime.start_connector(name, &config, target).await;
+            // Published with the current generation: tasks whose config changed are
+            // restarted by the next sync, like after a reconfiguration. A failed start
+            // (reported as FAILED) keeps the task configs, so its tasks stay assigned.
+            if let (Ok(task_configs), Some(running)) = (started, self.running.get_mut(name)) {
                 running.task_configs = task_configs;
             }
         }
