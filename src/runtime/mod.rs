@@ -3,6 +3,7 @@
 //! starts and stops connectors and tasks.
 
 pub mod config;
+pub mod errors;
 pub mod kafka;
 pub mod metrics;
 pub mod pipeline;

@@ -1,23 +1,51 @@
 //! The converters of one task (key, value, header) and the record ↔ bytes steps that
-//! surround them in both pipelines.
+//! surround them in both pipelines. Each step is one error-handling stage (Apache's
+//! `KEY_CONVERTER`, `VALUE_CONVERTER`, `HEADER_CONVERTER`), so each fails on its own with
+//! a [`ProcessingError`] the task's error handler reports and tolerates or not.
 
 use rdkafka::Message;
 use rdkafka::message::{BorrowedMessage, Headers, OwnedHeaders};
 
-use crate::data::converters::Converter;
-use crate::data::{Header, SinkRecord, SourceRecord, TimestampType, Value};
+use super::errors::ProcessingError;
+use crate::data::converters::{CONVERTER_CLASSES, Converter};
+use crate::data::{Header, SchemaAndValue, SinkRecord, SourceRecord, TimestampType, Value};
+
+/// The header converter Apache uses by default; ours behaves like it for the common
+/// cases and is what error reports name.
+pub const HEADER_CONVERTER_CLASS: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
 
 /// The key, value and header converters a task was configured with (worker defaults,
 /// overridden per connector).
 pub struct Converters {
     pub key: Box<dyn Converter>,
     pub value: Box<dyn Converter>,
+    /// The key converter's Java class name, for error reports.
+    pub key_class: String,
+    /// The value converter's Java class name, for error reports.
+    pub value_class: String,
+}
+
+/// The Java class name of a converter given by full or simple name (`JsonConverter` →
+/// `org.apache.kafka.connect.json.JsonConverter`); unknown names are returned as given.
+pub fn converter_class_name(class: &str) -> String {
+    let class = class.trim();
+    if class.contains('.') {
+        return class.to_owned();
+    }
+    CONVERTER_CLASSES
+        .iter()
+        .find(|c| c.rsplit('.').next() == Some(class))
+        .map_or_else(|| class.to_owned(), |c| (*c).to_owned())
 }
 
 impl Converters {
     /// Serializes the record key into `buf` (cleared first); false when the key is
     /// Kafka null.
-    pub fn key_bytes(&self, record: &SourceRecord, buf: &mut Vec<u8>) -> Result<bool, String> {
+    pub fn key_bytes(
+        &self,
+        record: &SourceRecord,
+        buf: &mut Vec<u8>,
+    ) -> Result<bool, ProcessingError> {
         buf.clear();
         self.key
             .from_connect_data_into(
@@ -26,17 +54,16 @@ impl Converters {
                 &record.key,
                 buf,
             )
-            .map_err(|e| {
-                format!(
-                    "Failed to convert the key of a record for topic {}: {e}",
-                    record.topic
-                )
-            })
+            .map_err(|e| ProcessingError::from_conversion(&e))
     }
 
     /// Serializes the record value into `buf` (cleared first); false when the value is
     /// Kafka null.
-    pub fn value_bytes(&self, record: &SourceRecord, buf: &mut Vec<u8>) -> Result<bool, String> {
+    pub fn value_bytes(
+        &self,
+        record: &SourceRecord,
+        buf: &mut Vec<u8>,
+    ) -> Result<bool, ProcessingError> {
         buf.clear();
         self.value
             .from_connect_data_into(
@@ -45,18 +72,16 @@ impl Converters {
                 &record.value,
                 buf,
             )
-            .map_err(|e| {
-                format!(
-                    "Failed to convert the value of a record for topic {}: {e}",
-                    record.topic
-                )
-            })
+            .map_err(|e| ProcessingError::from_conversion(&e))
     }
 
     /// Record headers for the producer. Strings and bytes go as they are, other values
     /// in their text form, null as a null header (the common cases of Apache's default
     /// `SimpleHeaderConverter`).
-    pub fn header_bytes(&self, record: &SourceRecord) -> Result<Option<OwnedHeaders>, String> {
+    pub fn header_bytes(
+        &self,
+        record: &SourceRecord,
+    ) -> Result<Option<OwnedHeaders>, ProcessingError> {
         if record.headers.is_empty() {
             return Ok(None);
         }
@@ -71,35 +96,32 @@ impl Converters {
         Ok(Some(owned))
     }
 
-    /// Turns a consumed message into the record a sink task sees.
-    pub fn sink_record(&self, message: &BorrowedMessage<'_>) -> Result<SinkRecord, String> {
-        let topic = message.topic();
-        let key = self
-            .key
-            .to_connect_data(topic, message.key())
-            .map_err(|e| {
-                format!(
-                    "Failed to convert the key of {topic}-{}@{}: {e}",
-                    message.partition(),
-                    message.offset()
-                )
-            })?;
-        let value = self
-            .value
-            .to_connect_data(topic, message.payload())
-            .map_err(|e| {
-                format!(
-                    "Failed to convert the value of {topic}-{}@{}: {e}",
-                    message.partition(),
-                    message.offset()
-                )
-            })?;
-        let (timestamp_type, timestamp) = match message.timestamp() {
-            rdkafka::Timestamp::NotAvailable => (TimestampType::NoTimestampType, None),
-            rdkafka::Timestamp::CreateTime(t) => (TimestampType::CreateTime, Some(t)),
-            rdkafka::Timestamp::LogAppendTime(t) => (TimestampType::LogAppendTime, Some(t)),
-        };
-        let headers = message
+    /// The key of a consumed message as Connect data.
+    pub fn key_data(
+        &self,
+        message: &BorrowedMessage<'_>,
+    ) -> Result<SchemaAndValue, ProcessingError> {
+        self.key
+            .to_connect_data(message.topic(), message.key())
+            .map_err(|e| ProcessingError::from_conversion(&e))
+    }
+
+    /// The value of a consumed message as Connect data.
+    pub fn value_data(
+        &self,
+        message: &BorrowedMessage<'_>,
+    ) -> Result<SchemaAndValue, ProcessingError> {
+        self.value
+            .to_connect_data(message.topic(), message.payload())
+            .map_err(|e| ProcessingError::from_conversion(&e))
+    }
+
+    /// The headers of a consumed message: UTF-8 values as strings, others as bytes.
+    pub fn header_data(
+        &self,
+        message: &BorrowedMessage<'_>,
+    ) -> Result<Vec<Header>, ProcessingError> {
+        Ok(message
             .headers()
             .map(|headers| {
                 headers
@@ -117,19 +139,33 @@ impl Converters {
                     })
                     .collect()
             })
-            .unwrap_or_default();
-        Ok(SinkRecord {
-            topic: topic.to_owned(),
-            kafka_partition: message.partition(),
-            kafka_offset: message.offset(),
-            key_schema: key.schema,
-            key: key.value,
-            value_schema: value.schema,
-            value: value.value,
-            timestamp,
-            timestamp_type,
-            headers,
-        })
+            .unwrap_or_default())
+    }
+}
+
+/// The record a sink task sees, from a consumed message and its converted parts.
+pub fn sink_record(
+    message: &BorrowedMessage<'_>,
+    key: SchemaAndValue,
+    value: SchemaAndValue,
+    headers: Vec<Header>,
+) -> SinkRecord {
+    let (timestamp_type, timestamp) = match message.timestamp() {
+        rdkafka::Timestamp::NotAvailable => (TimestampType::NoTimestampType, None),
+        rdkafka::Timestamp::CreateTime(t) => (TimestampType::CreateTime, Some(t)),
+        rdkafka::Timestamp::LogAppendTime(t) => (TimestampType::LogAppendTime, Some(t)),
+    };
+    SinkRecord {
+        topic: message.topic().to_owned(),
+        kafka_partition: message.partition(),
+        kafka_offset: message.offset(),
+        key_schema: key.schema,
+        key: key.value,
+        value_schema: value.schema,
+        value: value.value,
+        timestamp,
+        timestamp_type,
+        headers,
     }
 }
 
@@ -147,4 +183,21 @@ fn header_value_bytes(value: &Value) -> Option<Vec<u8>> {
         Value::Float64(v) => v.to_string().into_bytes(),
         other => format!("{other:?}").into_bytes(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_converter_names_become_java_names() {
+        assert_eq!(
+            converter_class_name("JsonConverter"),
+            "org.apache.kafka.connect.json.JsonConverter"
+        );
+        assert_eq!(
+            converter_class_name("org.apache.kafka.connect.storage.StringConverter"),
+            "org.apache.kafka.connect.storage.StringConverter"
+        );
+    }
 }

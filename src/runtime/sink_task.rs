@@ -1,5 +1,12 @@
-//! The sink pipeline of one task: consumer → converters → `put`, with consumer offsets
-//! committed only after the task flushed them (Apache's `WorkerSinkTask`).
+//! The sink pipeline of one task: consumer → converters → transforms → `put`, with
+//! consumer offsets committed only after the task flushed them (Apache's
+//! `WorkerSinkTask`).
+//!
+//! Each consumed record goes through the key, value and header converters and the
+//! transform chain under the task's [`ErrorHandler`]: a record that fails a step is
+//! reported (log, dead-letter queue) and, with `errors.tolerance=all`, skipped. Skipped
+//! and filtered records still advance the consumer offsets, and records sent to the
+//! dead-letter queue are acknowledged before any offset past them is committed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,12 +22,16 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::TargetState;
+use super::errors::failure::java;
+use super::errors::{ErrorHandler, HandlerFailure, OriginalRecord, ProcessingError, Stage};
 use super::metrics::TaskMetrics;
-use super::pipeline::Converters;
+use super::pipeline::{Converters, HEADER_CONVERTER_CLASS, sink_record};
 use super::status::{State, TaskStatusReporter};
 use crate::connectors::{
     ConnectorError, RecordingSinkTaskContext, SinkOffsets, SinkTask, TopicPartition,
 };
+use crate::data::SinkRecord;
+use crate::transforms::TransformChain;
 
 /// Apache's default `max.poll.records`: the largest batch given to one `put`.
 const MAX_BATCH: usize = 500;
@@ -75,6 +86,10 @@ pub struct SinkTaskRunner {
     pub task: Box<dyn SinkTask>,
     pub context: Arc<RecordingSinkTaskContext>,
     pub converters: Converters,
+    /// The connector's `transforms=` chain, applied after the converters.
+    pub transforms: TransformChain,
+    /// `errors.*` handling, with the dead-letter queue when one is configured.
+    pub errors: ErrorHandler,
     pub consumer_config: rdkafka::ClientConfig,
     pub subscription: Subscription,
     pub offset_flush_interval: Duration,
@@ -92,7 +107,7 @@ enum TaskFailure {
     #[error("Kafka consumer failed: {0}")]
     Consumer(#[from] rdkafka::error::KafkaError),
     #[error("{0}")]
-    Conversion(String),
+    Errors(#[from] HandlerFailure),
 }
 
 impl SinkTaskRunner {
@@ -141,6 +156,7 @@ impl SinkTaskRunner {
     async fn fail(mut self, failure: TaskFailure) {
         let trace = match &failure {
             TaskFailure::Connector(e) => e.trace(),
+            TaskFailure::Errors(e) => e.trace(),
             other => other.to_string(),
         };
         tracing::error!(task = %self.status.id, error = %trace, "sink task failed");
@@ -229,8 +245,8 @@ impl SinkTaskRunner {
         Ok(())
     }
 
-    /// Converts a batch and hands it to the task, retrying retriable failures with the
-    /// same records (after the back-off the task asked for).
+    /// Converts and transforms a batch and hands it to the task, retrying retriable
+    /// `put` failures with the same records (after the back-off the task asked for).
     async fn deliver(
         &mut self,
         batch: Vec<KafkaResult<BorrowedMessage<'_>>>,
@@ -251,6 +267,7 @@ impl SinkTaskRunner {
                     continue;
                 }
             };
+            // Every consumed record moves the offsets on, skipped or filtered ones too.
             positions.push((
                 TopicPartition::new(
                     rdkafka::Message::topic(&message),
@@ -258,14 +275,15 @@ impl SinkTaskRunner {
                 ),
                 rdkafka::Message::offset(&message),
             ));
-            records.push(
-                self.converters
-                    .sink_record(&message)
-                    .map_err(TaskFailure::Conversion)?,
-            );
+            if let Some(record) = self.convert_and_transform(&message).await? {
+                records.push(record);
+            }
         }
+        // Failed records must be in the dead-letter queue before their offsets can be
+        // committed.
+        self.errors.flush().await?;
+        self.metrics.record_polled(positions.len());
         let count = records.len();
-        self.metrics.record_polled(count);
         loop {
             match self.task.put(&records).await {
                 Ok(()) => break,
@@ -290,6 +308,63 @@ impl SinkTaskRunner {
         }
         self.metrics.record_written(count);
         Ok(())
+    }
+
+    /// One consumed record through the converters and the transforms; `None` when a
+    /// step failed and the failure was tolerated, or a transform dropped the record.
+    async fn convert_and_transform(
+        &mut self,
+        message: &BorrowedMessage<'_>,
+    ) -> Result<Option<SinkRecord>, TaskFailure> {
+        let original = OriginalRecord::Consumed(message);
+        let converters = &self.converters;
+        let errors = &mut self.errors;
+        let Some(key) = errors
+            .execute(original, Stage::KeyConverter, &converters.key_class, || {
+                converters.key_data(message)
+            })
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(value) = errors
+            .execute(
+                original,
+                Stage::ValueConverter,
+                &converters.value_class,
+                || converters.value_data(message),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(headers) = errors
+            .execute(
+                original,
+                Stage::HeaderConverter,
+                HEADER_CONVERTER_CLASS,
+                || converters.header_data(message),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let record = sink_record(message, key, value, headers);
+        if self.transforms.is_empty() {
+            return Ok(Some(record));
+        }
+        let transformed = self
+            .transforms
+            .apply_sink(record)
+            .map_err(|e| ProcessingError::from_transform(&e));
+        Ok(errors
+            .handle(
+                original,
+                Stage::Transformation,
+                java::TRANSFORMATION_CHAIN,
+                transformed,
+            )?
+            .flatten())
     }
 
     /// Applies what the task asked for through its context since the last `put`.

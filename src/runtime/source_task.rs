@@ -1,5 +1,11 @@
-//! The source pipeline of one task: `poll` → converters → producer, with source offsets
-//! committed only for records the broker acknowledged (Apache's `WorkerSourceTask`).
+//! The source pipeline of one task: `poll` → transforms → converters → producer, with
+//! source offsets committed only for records the broker acknowledged (Apache's
+//! `WorkerSourceTask`).
+//!
+//! Transforms and converters run under the task's [`ErrorHandler`]: with
+//! `errors.tolerance=all` a record that fails them is reported and skipped, and so is a
+//! record the broker refused (the `KAFKA_PRODUCE` stage). A skipped record, like one a
+//! transform dropped, still has its source offset committed, as in Apache.
 //!
 //! The producer is librdkafka's threaded producer: each record is handed over with its
 //! submission sequence number as the delivery opaque, and the delivery callback sends
@@ -17,12 +23,16 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::TargetState;
-use super::pipeline::Converters;
+use super::errors::failure::java;
+use super::errors::{ErrorHandler, HandlerFailure, OriginalRecord, ProcessingError, Stage};
+use super::pipeline::{Converters, HEADER_CONVERTER_CLASS};
 use super::status::{State, TaskStatusReporter};
 use super::storage::OffsetStorageWriter;
 use super::submitted::SubmittedRecords;
 use crate::connectors::SourceTask;
 use crate::data::SourceRecord;
+use crate::runtime::config::connector::ToleranceType;
+use crate::transforms::TransformChain;
 
 /// Upper bound on records sent but not yet acknowledged; `poll` waits beyond it, so a
 /// fast source cannot fill memory while the broker is slow or away.
@@ -54,6 +64,10 @@ impl ProducerContext<NoCustomPartitioner> for AckContext {
 pub struct SourceTaskRunner {
     pub task: Box<dyn SourceTask>,
     pub converters: Converters,
+    /// The connector's `transforms=` chain, applied before the converters.
+    pub transforms: TransformChain,
+    /// `errors.*` handling.
+    pub errors: ErrorHandler,
     pub producer_config: rdkafka::ClientConfig,
     pub offsets: OffsetStorageWriter,
     pub offset_flush_interval: Duration,
@@ -73,7 +87,9 @@ enum TaskFailure {
     #[error("Unrecoverable exception from producer send callback: {0}")]
     Producer(KafkaError),
     #[error("{0}")]
-    Conversion(String),
+    Errors(#[from] HandlerFailure),
+    #[error("{0}")]
+    ProducerClosed(&'static str),
     #[error("Failed to create the producer: {0}")]
     CreateProducer(KafkaError),
 }
@@ -101,7 +117,7 @@ impl SourceTaskRunner {
             Ok(()) => {
                 // Clean stop: wait for what is in flight, then commit what was acknowledged.
                 let _ = pipeline.producer.flush(SHUTDOWN_FLUSH_TIMEOUT);
-                if let Err(e) = pipeline.drain_acks() {
+                if let Err(e) = pipeline.drain_acks(&mut self.errors) {
                     tracing::warn!(task = %self.status.id, error = %e, "records failed during shutdown");
                 }
                 self.commit_offsets(&mut pipeline).await;
@@ -112,7 +128,7 @@ impl SourceTaskRunner {
             }
             Err(failure) => {
                 // Offsets of records acknowledged before the failure are still safe to keep.
-                let _ = pipeline.drain_acks();
+                let _ = pipeline.drain_acks(&mut self.errors);
                 self.commit_offsets(&mut pipeline).await;
                 self.fail(failure).await;
             }
@@ -122,6 +138,7 @@ impl SourceTaskRunner {
     async fn fail(mut self, failure: TaskFailure) {
         let trace = match &failure {
             TaskFailure::Connector(e) => e.trace(),
+            TaskFailure::Errors(e) => e.trace(),
             other => other.to_string(),
         };
         tracing::error!(task = %self.status.id, error = %trace, "source task failed");
@@ -152,8 +169,8 @@ impl SourceTaskRunner {
                 }
                 ack = pipeline.acks.recv() => {
                     if let Some(ack) = ack {
-                        pipeline.handle_ack(ack)?;
-                        pipeline.drain_acks()?;
+                        pipeline.handle_ack(ack, &mut self.errors)?;
+                        pipeline.drain_acks(&mut self.errors)?;
                     }
                 }
                 _ = flush_timer.tick() => self.commit_offsets(pipeline).await,
@@ -165,7 +182,9 @@ impl SourceTaskRunner {
                             for record in &records {
                                 self.topics.saw(&record.topic);
                             }
-                            pipeline.send_all(records, &self.converters).await?;
+                            pipeline
+                                .send_all(records, &self.converters, &self.transforms, &mut self.errors)
+                                .await?;
                         }
                         Err(e) if e.is_retriable() => {
                             tracing::debug!(task = %self.status.id, error = %e, "retriable poll error");
@@ -223,39 +242,109 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    fn handle_ack(&mut self, (seq, error): Ack) -> Result<(), TaskFailure> {
+    fn handle_ack(
+        &mut self,
+        (seq, error): Ack,
+        errors: &mut ErrorHandler,
+    ) -> Result<(), TaskFailure> {
         if let Some(error) = error {
-            return Err(TaskFailure::Producer(error));
+            tracing::error!(error = %error, "failed to send record");
+            if errors.tolerance() != ToleranceType::All {
+                return Err(TaskFailure::Producer(error));
+            }
+            // Tolerated: reported, and the record counts as done so its offset commits.
+            errors.execute_failed(
+                OriginalRecord::Unknown,
+                Stage::KafkaProduce,
+                java::WORKER_SOURCE_TASK,
+                ProcessingError::from_kafka(&error),
+            )?;
+            self.submitted.ack(seq as u64);
+            return Ok(());
         }
         self.submitted.ack(seq as u64);
         self.metrics.record_written(1);
         Ok(())
     }
 
-    fn drain_acks(&mut self) -> Result<(), TaskFailure> {
+    fn drain_acks(&mut self, errors: &mut ErrorHandler) -> Result<(), TaskFailure> {
         while let Ok(ack) = self.acks.try_recv() {
-            self.handle_ack(ack)?;
+            self.handle_ack(ack, errors)?;
         }
         Ok(())
     }
 
-    /// Converts and sends every record; waits for acknowledgements when librdkafka's
-    /// queue is full instead of dropping or failing.
+    /// Transforms, converts and sends every record; waits for acknowledgements when
+    /// librdkafka's queue is full instead of dropping or failing.
     async fn send_all(
         &mut self,
         records: Vec<SourceRecord>,
         converters: &Converters,
+        transforms: &TransformChain,
+        errors: &mut ErrorHandler,
     ) -> Result<(), TaskFailure> {
-        for record in records {
-            let key = converters
-                .key_bytes(&record, &mut self.key_buf)
-                .map_err(TaskFailure::Conversion)?;
-            let value = converters
-                .value_bytes(&record, &mut self.value_buf)
-                .map_err(TaskFailure::Conversion)?;
-            let headers = converters
-                .header_bytes(&record)
-                .map_err(TaskFailure::Conversion)?;
+        for polled in records {
+            // With transforms, the record as polled is kept for error reports; without,
+            // nothing is copied.
+            let (original, record) = if transforms.is_empty() {
+                (None, polled)
+            } else {
+                let result = transforms
+                    .apply_source(polled.clone())
+                    .map_err(|e| ProcessingError::from_transform(&e));
+                match errors.handle(
+                    OriginalRecord::Source(&polled),
+                    Stage::Transformation,
+                    java::TRANSFORMATION_CHAIN,
+                    result,
+                )? {
+                    Some(Some(transformed)) => (Some(polled), transformed),
+                    // Dropped by a transform, or failed and tolerated.
+                    _ => {
+                        self.skip(polled);
+                        continue;
+                    }
+                }
+            };
+            let report_as = OriginalRecord::Source(original.as_ref().unwrap_or(&record));
+            let key_buf = &mut self.key_buf;
+            let Some(key) = errors
+                .execute(
+                    report_as,
+                    Stage::KeyConverter,
+                    &converters.key_class,
+                    || converters.key_bytes(&record, key_buf),
+                )
+                .await?
+            else {
+                self.skip(record);
+                continue;
+            };
+            let value_buf = &mut self.value_buf;
+            let Some(value) = errors
+                .execute(
+                    report_as,
+                    Stage::ValueConverter,
+                    &converters.value_class,
+                    || converters.value_bytes(&record, value_buf),
+                )
+                .await?
+            else {
+                self.skip(record);
+                continue;
+            };
+            let Some(headers) = errors
+                .execute(
+                    report_as,
+                    Stage::HeaderConverter,
+                    HEADER_CONVERTER_CLASS,
+                    || converters.header_bytes(&record),
+                )
+                .await?
+            else {
+                self.skip(record);
+                continue;
+            };
             let (partition, offset) = (record.source_partition, record.source_offset);
             let seq = self.submitted.submit(partition, offset) as usize;
             loop {
@@ -282,10 +371,8 @@ impl Pipeline {
                         match tokio::time::timeout(Duration::from_millis(100), self.acks.recv())
                             .await
                         {
-                            Ok(Some(ack)) => self.handle_ack(ack)?,
-                            Ok(None) => {
-                                return Err(TaskFailure::Conversion("producer closed".into()));
-                            }
+                            Ok(Some(ack)) => self.handle_ack(ack, errors)?,
+                            Ok(None) => return Err(TaskFailure::ProducerClosed("producer closed")),
                             Err(_) => {}
                         }
                     }
@@ -294,5 +381,14 @@ impl Pipeline {
             }
         }
         Ok(())
+    }
+
+    /// A record that is not sent (dropped by a transform, or failed and tolerated): its
+    /// source offset is committed once the records before it are acknowledged.
+    fn skip(&mut self, record: SourceRecord) {
+        let seq = self
+            .submitted
+            .submit(record.source_partition, record.source_offset);
+        self.submitted.ack(seq);
     }
 }

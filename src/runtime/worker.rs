@@ -11,10 +11,13 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::TargetState;
+use super::config::connector::{ConnectorConfig, SinkConnectorConfig};
+use super::config::providers::{self, ConfigProviders};
 use super::config::worker::WorkerConfig;
+use super::errors::{DeadLetterQueue, DlqSettings, ErrorHandler, LogReporter};
 use super::kafka::{client_config, sink_consumer_defaults, source_producer_defaults};
 use super::metrics::TaskMetrics;
-use super::pipeline::Converters;
+use super::pipeline::{Converters, converter_class_name};
 use super::sink_task::{SinkTaskRunner, Subscription};
 use super::source_task::SourceTaskRunner;
 use super::status::{State, Status, StatusStore, TaskId, TaskStatusReporter};
@@ -25,6 +28,7 @@ use crate::connectors::{
     RecordingSinkTaskContext, Registry, SourceTaskContext,
 };
 use crate::data::converters::{self, Converter};
+use crate::transforms::TransformChain;
 
 /// A converter class and its own settings (prefix already stripped).
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +49,11 @@ pub struct WorkerSettings {
     pub producer: BTreeMap<String, String>,
     /// Raw `consumer.*` settings (prefix stripped), passed to librdkafka.
     pub consumer: BTreeMap<String, String>,
+    /// Raw `admin.*` settings (prefix stripped), for the admin client that creates
+    /// dead-letter queue topics.
+    pub admin: BTreeMap<String, String>,
+    /// `config.providers`: resolve `${provider:path:key}` in connector configs.
+    pub config_providers: ConfigProviders,
     pub offset_flush_interval: Duration,
     pub offset_flush_timeout: Duration,
     pub task_shutdown_timeout: Duration,
@@ -65,6 +74,8 @@ impl WorkerSettings {
             value_converter: converter(&config.value_converter, "value.converter"),
             producer: config.producer_passthrough.clone().into_iter().collect(),
             consumer: config.consumer_passthrough.clone().into_iter().collect(),
+            admin: config.admin_passthrough.clone().into_iter().collect(),
+            config_providers: ConfigProviders::from_worker_config_or_failing(config),
             offset_flush_interval: config.offset_flush_interval,
             offset_flush_timeout: config.offset_flush_timeout,
             task_shutdown_timeout: config.task_shutdown_graceful_timeout,
@@ -186,9 +197,10 @@ impl Worker {
     async fn try_start_connector(
         &self,
         name: &str,
-        config: &ConfigMap,
+        raw_config: &ConfigMap,
         target: TargetState,
     ) -> Result<Vec<ConfigMap>, WorkerError> {
+        let config = &self.resolve(raw_config).await?;
         let class = required(config, "connector.class")?;
         let mut connector = self.plugins.create_connector(class)?;
         let kind = connector.kind();
@@ -197,7 +209,12 @@ impl Worker {
             Vec::new()
         } else {
             connector.start(config).await?;
-            connector.task_configs(max_tasks)?
+            // Task configs are stored and shown: they get the placeholders back.
+            connector
+                .task_configs(max_tasks)?
+                .into_iter()
+                .map(|task_config| providers::reverse_transform(raw_config, task_config))
+                .collect()
         };
         tracing::info!(connector = name, %kind, tasks = task_configs.len(), "connector started");
         self.connectors.lock().await.insert(
@@ -267,11 +284,21 @@ impl Worker {
         target: TargetState,
         reporter: TaskStatusReporter,
     ) -> Result<RunningTask, WorkerError> {
+        let connector_config = &self.resolve(connector_config).await?;
+        let task_config = &self.resolve(task_config).await?;
         let class = required(connector_config, "connector.class")?;
+        let (key, key_class) = self.converter(connector_config, "key.converter", true)?;
+        let (value, value_class) = self.converter(connector_config, "value.converter", false)?;
         let converters = Converters {
-            key: self.converter(connector_config, "key.converter", true)?,
-            value: self.converter(connector_config, "value.converter", false)?,
+            key,
+            value,
+            key_class,
+            value_class,
         };
+        let props: indexmap::IndexMap<String, String> = connector_config
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let shutdown = CancellationToken::new();
         let (target_tx, target_rx) = watch::channel(target);
         let metrics = Arc::new(TaskMetrics::default());
@@ -283,6 +310,15 @@ impl Worker {
                 ));
                 task.start(task_config, SourceTaskContext::new(reader))
                     .await?;
+                let common = ConnectorConfig::from_props(&props)
+                    .map_err(|e| WorkerError::Config(e.to_string()))?;
+                let transforms = transform_chain(&common)?;
+                let errors = ErrorHandler::new(
+                    common.errors.clone(),
+                    LogReporter::new(id.clone()),
+                    None,
+                    shutdown.clone(),
+                );
                 let producer_config = client_config(
                     &self.settings.bootstrap_servers,
                     [
@@ -294,6 +330,8 @@ impl Worker {
                 let runner = SourceTaskRunner {
                     task,
                     converters,
+                    transforms,
+                    errors,
                     producer_config,
                     offsets: OffsetStorageWriter::new(self.offsets.clone(), id.connector.clone()),
                     offset_flush_interval: self.settings.offset_flush_interval,
@@ -308,6 +346,18 @@ impl Worker {
             }
             ConnectorKind::Sink => {
                 let subscription = subscription(connector_config)?;
+                let sink_config = SinkConnectorConfig::from_props(&props)
+                    .map_err(|e| WorkerError::Config(e.to_string()))?;
+                let transforms = transform_chain(&sink_config.common)?;
+                let dlq = self
+                    .dead_letter_queue(id, &sink_config, connector_config)
+                    .await?;
+                let errors = ErrorHandler::new(
+                    sink_config.common.errors.clone(),
+                    LogReporter::new(id.clone()),
+                    dlq,
+                    shutdown.clone(),
+                );
                 let mut task = self.plugins.create_sink_task(class)?;
                 let context = Arc::new(RecordingSinkTaskContext::new());
                 task.start(task_config, context.clone()).await?;
@@ -326,6 +376,8 @@ impl Worker {
                     task,
                     context,
                     converters,
+                    transforms,
+                    errors,
                     consumer_config,
                     subscription,
                     offset_flush_interval: self.settings.offset_flush_interval,
@@ -347,13 +399,72 @@ impl Worker {
         })
     }
 
-    /// The connector's converter when it overrides the worker's, else the worker's.
+    /// `config` with its `${provider:path:key}` placeholders resolved. The result must
+    /// only be handed to a connector or task: never stored, shown or logged.
+    async fn resolve(&self, config: &ConfigMap) -> Result<ConfigMap, WorkerError> {
+        self.settings
+            .config_providers
+            .transform(config)
+            .await
+            .map_err(|e| WorkerError::Config(e.to_string()))
+    }
+
+    /// The sink's dead-letter queue, when `errors.deadletterqueue.topic.name` is set: the
+    /// topic is created when missing, the producer uses the worker's and the connector's
+    /// producer settings (Apache's `connector-dlq-producer-<task>`).
+    async fn dead_letter_queue(
+        &self,
+        id: &TaskId,
+        sink_config: &SinkConnectorConfig,
+        connector_config: &ConfigMap,
+    ) -> Result<Option<DeadLetterQueue>, WorkerError> {
+        let Some(topic) = &sink_config.dlq_topic_name else {
+            return Ok(None);
+        };
+        let settings = DlqSettings {
+            topic: topic.clone(),
+            replication_factor: sink_config.dlq_topic_replication_factor,
+            context_headers: sink_config.dlq_context_headers_enable,
+        };
+        let client_id = format!("connector-dlq-producer-{id}");
+        let producer_defaults = BTreeMap::from([
+            ("client.id".to_owned(), client_id.clone()),
+            ("acks".to_owned(), "all".to_owned()),
+            ("enable.idempotence".to_owned(), "true".to_owned()),
+        ]);
+        let producer_config = client_config(
+            &self.settings.bootstrap_servers,
+            [
+                &producer_defaults,
+                &self.settings.producer,
+                &prefixed(connector_config, "producer.override."),
+            ],
+        );
+        let admin_config = client_config(
+            &self.settings.bootstrap_servers,
+            [
+                &BTreeMap::from([(
+                    "client.id".to_owned(),
+                    format!("connector-dlq-adminclient-{id}"),
+                )]),
+                &self.settings.admin,
+                &prefixed(connector_config, "admin.override."),
+            ],
+        );
+        DeadLetterQueue::create(&settings, id.clone(), &admin_config, &producer_config)
+            .await
+            .map(Some)
+            .map_err(|e| WorkerError::Config(e.to_string()))
+    }
+
+    /// The connector's converter when it overrides the worker's, else the worker's,
+    /// with its Java class name.
     fn converter(
         &self,
         connector_config: &ConfigMap,
         key: &str,
         is_key: bool,
-    ) -> Result<Box<dyn Converter>, WorkerError> {
+    ) -> Result<(Box<dyn Converter>, String), WorkerError> {
         let worker_default = if is_key {
             &self.settings.key_converter
         } else {
@@ -366,12 +477,14 @@ impl Worker {
             },
             None => worker_default.clone(),
         };
-        converters::converter_for(&spec.class, &spec.config, is_key).map_err(|e| {
-            WorkerError::Config(format!(
-                "Invalid value {} for configuration {key}: {e}",
-                spec.class
-            ))
-        })
+        let converter =
+            converters::converter_for(&spec.class, &spec.config, is_key).map_err(|e| {
+                WorkerError::Config(format!(
+                    "Invalid value {} for configuration {key}: {e}",
+                    spec.class
+                ))
+            })?;
+        Ok((converter, converter_class_name(&spec.class)))
     }
 
     /// Pauses, resumes or stops a connector's running tasks.
@@ -500,6 +613,12 @@ impl OffsetReader for ConnectorOffsets {
             .await
             .map_err(|e| ConnectorError::retriable_with("Failed to read source offsets", e))
     }
+}
+
+/// The connector's transform chain, built once per task start; a bad chain config fails
+/// the task with its message.
+fn transform_chain(config: &ConnectorConfig) -> Result<TransformChain, WorkerError> {
+    TransformChain::from_config(config).map_err(|e| WorkerError::Config(e.to_string()))
 }
 
 fn required<'a>(config: &'a ConfigMap, key: &str) -> Result<&'a str, WorkerError> {
