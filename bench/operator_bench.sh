@@ -163,13 +163,18 @@ all=$(echo "$(now) - $t0" | bc)
 metric() { # name -> value of the KafkaConnector series
   curl -fs 127.0.0.1:18182/metrics | awk -v n="$1" '$1 ~ "^"n"\\{" && /kind="KafkaConnector"/ {print $2}'
 }
-sleep 5
+# Let the rounds triggered by the status writes themselves pass, then watch 30 s of rounds
+# with nothing to write (a periodic round every 2 s, as leases expire silently).
+sleep 15
 s1=$(metric tributary_operator_reconcile_duration_seconds_sum); c1=$(metric tributary_operator_reconcile_duration_seconds_count)
-sleep 20
+cpu1=$(awk '{print $14 + $15}' "/proc/$operator_pid/stat")
+sleep 30
 s2=$(metric tributary_operator_reconcile_duration_seconds_sum); c2=$(metric tributary_operator_reconcile_duration_seconds_count)
+cpu2=$(awk '{print $14 + $15}' "/proc/$operator_pid/stat")
 round=$(echo "scale=3; ($s2 - $s1) / ($c2 - $c1)" | bc)
+cpu=$(echo "scale=3; ($cpu2 - $cpu1) / $(getconf CLK_TCK) / 30" | bc)
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$operator_pid/status")
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$operator_pid/status")
 echo "scale: $SCALE KafkaConnectors on 3 leased workers (no worker processes): kubectl create took ${created} s; every status written ${all} s after the create began ($(echo "$all - $created" | bc) s after it returned)"
-echo "scale: steady-state assignment round over $SCALE connectors: mean ${round} s ($((${c2%.*} - ${c1%.*})) rounds in 20 s)"
+echo "scale: steady-state assignment round over $SCALE connectors: mean ${round} s ($((${c2%.*} - ${c1%.*})) rounds in 30 s); operator CPU ${cpu} cores on average meanwhile"
 echo "scale: operator RSS before ${rss_before} KiB, after ${rss} KiB, peak (VmHWM) ${hwm} KiB"

@@ -150,6 +150,9 @@ impl KafkaConnect {
         delete::<Role>(client, &namespace, &names.workers).await?;
         delete::<ServiceAccount>(client, &namespace, &names.workers).await?;
         delete::<ConfigMap>(client, &namespace, &names.config_map).await?;
+        if let Ok(mut targets) = ctx.move_targets.lock() {
+            targets.remove(&format!("{namespace}/{}", self.name_any()));
+        }
         Ok(Action::await_change())
     }
 
