@@ -50,6 +50,14 @@ pub struct TransformChain {
     steps: Vec<Step>,
 }
 
+impl std::fmt::Debug for TransformChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransformChain")
+            .field("steps", &self.steps.len())
+            .finish()
+    }
+}
+
 impl TransformChain {
     /// Builds the chain `transforms=` names, with `transforms.<alias>.type`, its own keys,
     /// and `predicate`/`negate`; the errors are Apache's for the same config.
