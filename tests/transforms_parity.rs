@@ -27,7 +27,7 @@
 //! # What is compared
 //!
 //! Per case, either one `{"error":"<message>"}` line when the chain cannot be built (config
-//! errors, with Apache's innermost message), or one line per record:
+//! errors, with the message of Apache's first exception that is not a bare wrapper), or one line per record:
 //! `{"topic":..,"partition":..,"timestamp":..,"key":<envelope>,"value":<envelope>,"headers":[{"key":..,"value":<envelope>}]}`,
 //! `null` when the chain dropped the record, `{"error":"<message>"}` when a step failed on
 //! it. Envelopes are written by each side's JsonConverter (whose bytes are themselves

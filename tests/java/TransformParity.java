@@ -25,8 +25,9 @@
 //   {"topic":..,"partition":..,"timestamp":..,"key":<envelope>,"value":<envelope>,
 //    "headers":[{"key":..,"value":<envelope>}]}
 // with the envelopes written by JsonConverter (schemas.enable=true), `null` when the chain
-// dropped the record, or {"error":"<message>"} when a stage failed on it. Messages are those
-// of the innermost cause (Apache wraps config errors into ConnectExceptions).
+// dropped the record, or {"error":"<message>"} when a stage failed on it. The message is the
+// thrown exception's, past the wrappers that only repeat their cause (Apache wraps config
+// errors into `new ConnectException(e)`).
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.util.*;
@@ -160,8 +161,13 @@ public class TransformParity {
     }
 
     static String error(Throwable e) throws Exception {
+        // Skip the wrappers that only repeat their cause (Apache's `new ConnectException(e)`),
+        // keep the first exception that says something of its own.
         Throwable inner = e;
-        while (inner.getCause() != null && inner.getCause() != inner) inner = inner.getCause();
+        while (inner.getCause() != null && inner.getCause() != inner
+                && String.valueOf(inner.getMessage()).equals(inner.getCause().toString())) {
+            inner = inner.getCause();
+        }
         String message = inner.getMessage() != null ? inner.getMessage() : inner.getClass().getName();
         return "{\"error\":" + MAPPER.writeValueAsString(message) + "}";
     }
