@@ -647,7 +647,7 @@ async fn a_source_created_over_rest_runs_on_the_workers_and_restarts_over_rest()
     write_worker_properties(dir.path(), &ns);
     std::fs::write(dir.path().join("in.txt"), "one\ntwo\n").unwrap();
     let _operator = start_cluster(&client, &ns).await;
-    let _workers = [
+    let workers = [
         start_worker("files-worker-0", &ns, dir.path()),
         start_worker("files-worker-1", &ns, dir.path()),
     ];
@@ -702,6 +702,16 @@ async fn a_source_created_over_rest_runs_on_the_workers_and_restarts_over_rest()
         annotations.contains_key("tributary.dev/restart-task-0"),
         "{annotations:?}"
     );
+    let runs_task = &workers[if worker.ends_with('0') { 0 } else { 1 }];
+    eventually(
+        "the worker running the task acting on the restart request",
+        Duration::from_secs(30),
+        || {
+            let log = runs_task.log_text();
+            (log.contains("task restart requested") && log.contains("restarting task"))
+                .then_some(())
+        },
+    );
     let (code, plan) = sidecar.call("POST", "/connectors/src/restart?includeTasks=true", None);
     assert_eq!(code, 202, "{plan}");
     assert_eq!(plan["connector"]["state"], "RESTARTING");
@@ -712,6 +722,20 @@ async fn a_source_created_over_rest_runs_on_the_workers_and_restarts_over_rest()
     .unwrap();
     assert_eq!(request["includeTasks"], true);
     assert_eq!(request["onlyFailed"], false);
+    eventually(
+        "a worker acting on the connector restart request",
+        Duration::from_secs(30),
+        || {
+            workers
+                .iter()
+                .any(|w| {
+                    w.log_text().lines().any(|l| {
+                        l.contains("restart requested") && l.contains("include_tasks=true")
+                    })
+                })
+                .then_some(())
+        },
+    );
     eventually(
         "src RUNNING again after the restarts",
         Duration::from_secs(60),
