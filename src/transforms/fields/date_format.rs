@@ -3,8 +3,8 @@
 //! year, day of week, AM/PM, the hour fields, minutes, seconds, milliseconds and zones,
 //! with quoting. Parsing is lenient like Java's (out-of-range values roll over, trailing
 //! text is ignored). The week-based letters `Y`, `w`, `W` and `F` are refused at
-//! configuration time rather than given a different meaning. Dates use the proleptic
-//! Gregorian calendar (Java switches to the Julian calendar before 1582-10-15).
+//! configuration time rather than given a different meaning. Formatting follows Java's
+//! calendar (Julian before 1582-10-15); parsing reads every date as proleptic Gregorian.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -59,6 +59,38 @@ pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     (year, month, day)
+}
+
+/// Days since the epoch of 1582-10-15, the first day of the Gregorian calendar in Java's
+/// `GregorianCalendar`; earlier days are Julian calendar dates.
+const GREGORIAN_CUTOVER_DAY: i64 = -141_427;
+
+/// Year, month and day of a day count in Java's calendar: Julian before the cutover.
+fn java_civil_from_days(days: i64) -> (i64, i64, i64) {
+    if days >= GREGORIAN_CUTOVER_DAY {
+        return civil_from_days(days);
+    }
+    // Julian calendar from the Julian day number (Richards' algorithm, floored).
+    let c = days + 2_440_588 + 32_082;
+    let d = (4 * c + 3).div_euclid(1461);
+    let e = c - (1461 * d).div_euclid(4);
+    let m = (5 * e + 2).div_euclid(153);
+    let day = e - (153 * m + 2).div_euclid(5) + 1;
+    let month = m + 3 - 12 * m.div_euclid(10);
+    let year = d - 4800 + m.div_euclid(10);
+    (year, month, day)
+}
+
+/// Days since the epoch of January 1 of `year` in Java's calendar.
+fn java_new_year(year: i64) -> i64 {
+    let gregorian = days_from_civil(year, 1, 1);
+    if gregorian >= GREGORIAN_CUTOVER_DAY {
+        return gregorian;
+    }
+    // Julian day number of a Julian January 1 (a = 1, y = year + 4799, m = 10).
+    let y = year + 4799;
+    let jdn = 1 + (153 * 10 + 2) / 5 + 365 * y + y.div_euclid(4) - 32_083;
+    jdn - 2_440_588
 }
 
 /// The epoch milliseconds of a Date/Time/Timestamp value (Java's `java.util.Date`), or None
@@ -194,14 +226,14 @@ impl SimpleDateFormat {
     pub fn format(&self, millis: i64) -> String {
         let days = millis.div_euclid(MILLIS_PER_DAY);
         let in_day = millis.rem_euclid(MILLIS_PER_DAY);
-        let (year, month, day) = civil_from_days(days);
+        let (year, month, day) = java_civil_from_days(days);
         let hour = in_day / 3_600_000;
         let minute = in_day / 60_000 % 60;
         let second = in_day / 1000 % 60;
         let milli = in_day % 1000;
         // Monday = 0; 1970-01-01 was a Thursday.
         let weekday = (days + 3).rem_euclid(7) as usize;
-        let day_of_year = days - days_from_civil(year, 1, 1) + 1;
+        let day_of_year = days - java_new_year(year) + 1;
         let era_year = if year <= 0 { 1 - year } else { year };
         let mut out = String::new();
         let pad = |out: &mut String, n: i64, width: usize| {
@@ -502,6 +534,24 @@ mod tests {
         let f = SimpleDateFormat::new("EEEE MMMM D k K").unwrap();
         assert_eq!(f.format(0), "Thursday January 1 24 0");
         assert_eq!(iso_format_for(5), "00:00:00.005Z");
+        // Printed by Java 17: Julian dates before the cutover.
+        let f = SimpleDateFormat::new("G yyyy-MM-dd HH:mm:ss.SSS EEEE D").unwrap();
+        assert_eq!(
+            f.format(-62_135_596_800_001),
+            "AD 0001-01-02 23:59:59.999 Sunday 2"
+        );
+        assert_eq!(
+            f.format(-12_219_292_800_001),
+            "AD 1582-10-04 23:59:59.999 Thursday 277"
+        );
+        assert_eq!(
+            f.format(-12_219_292_800_000),
+            "AD 1582-10-15 00:00:00.000 Friday 278"
+        );
+        assert_eq!(
+            f.format(-100_000_000_000_000),
+            "BC 1200-02-26 14:13:20.000 Thursday 57"
+        );
         assert_eq!(iso_format_for(MILLIS_PER_DAY * 2), "1970-01-03");
         assert_eq!(
             SimpleDateFormat::new("yyyy-bb").unwrap_err(),

@@ -96,9 +96,11 @@ fn decimal_value(decimal: &BigDecimal, schema: &Schema) -> Result<Value, Transfo
         .and_then(|s| s.parse::<i32>().ok())
         .unwrap_or(0);
     if decimal.scale() != scale {
-        return Err(data_error(
-            "BigDecimal has mismatching scale value for given Decimal schema",
-        ));
+        // What Apache's converter then reports for the record.
+        return Err(data_error(format!(
+            "Decimal value has mismatching scale for given Decimal schema. Schema has scale {scale}, value has scale {}.",
+            decimal.scale()
+        )));
     }
     Ok(Value::Bytes(decimal.unscaled_bytes()))
 }
