@@ -175,12 +175,12 @@ fn find_by_name<P>(plugins: Vec<P>, name: &str, class: fn(&P) -> &'static str) -
     (by_simple.len() == 1).then(|| by_simple.pop()).flatten()
 }
 
-/// Whether a class name is one of the other kind (a predicate used as a transformation or
-/// the reverse): Apache says the class does not implement the interface.
-fn wrong_kind(kind: Kind, class: &str) -> bool {
+/// The class of the other kind a name resolves to (a predicate used as a transformation
+/// or the reverse): Apache says that class does not implement the interface.
+fn other_kind_class(kind: Kind, class: &str) -> Option<&'static str> {
     match kind {
-        Kind::Transformation => find_predicate(class).is_some(),
-        Kind::Predicate => find_transform(class).is_some(),
+        Kind::Transformation => find_predicate(class).map(|p| p.class),
+        Kind::Predicate => find_transform(class).map(|p| p.class),
     }
 }
 
@@ -362,11 +362,13 @@ impl Enrichment {
                                 entry.resolved = Some(resolved);
                                 None
                             }
-                            None if wrong_kind(kind, class) => Some(ConfigError::Message(format!(
-                                "Class class {class} does not implement the {} interface",
-                                kind.name()
-                            ))),
-                            None => Some(ConfigError::class_not_found(&type_key, class)),
+                            None => match other_kind_class(kind, class) {
+                                Some(other) => Some(ConfigError::Message(format!(
+                                    "Class class {other} does not implement the {} interface",
+                                    kind.name()
+                                ))),
+                                None => Some(ConfigError::class_not_found(&type_key, class)),
+                            },
                         }
                     }
                 };
