@@ -2,7 +2,7 @@
 # REST latency of the `tributary rest` sidecar on the lab (kube-apiserver + Kafka), debug
 # build (no release builds on the shared 2-core machine):
 #  - status reads: `GET /connectors/{name}/status` with ApacheBench (`ab`, Debian package
-#    apache2-utils), READS requests, 10 concurrent;
+#    apache2-utils), READS requests, 1 then 10 concurrent;
 #  - creates: CREATES sequential `POST /connectors` of FileStreamSource connectors, each
 #    timed by curl (`%{time_total}`), percentiles computed here.
 # Every request goes to the API server (no cache in the sidecar). No workers run: the
@@ -29,9 +29,11 @@ for _ in $(seq 1 100); do curl -fs "127.0.0.1:$port/healthz" >/dev/null && break
 body() { printf '{"name":"%s","config":{"connector.class":"FileStreamSource","tasks.max":"1","file":"/tmp/in.txt","topic":"bench"}}' "$1"; }
 curl -fs -o /dev/null -H 'Content-Type: application/json' -d "$(body probe)" "127.0.0.1:$port/connectors"
 
-echo "status reads: $READS requests, 10 concurrent"
-ab -q -n "$READS" -c 10 "http://127.0.0.1:$port/connectors/probe/status" \
-  | grep -E "Requests per second|Failed requests|Non-2xx|^  (50|90|99|100)%"
+for c in 1 10; do
+  echo "status reads: $READS requests, $c concurrent"
+  ab -q -n "$READS" -c "$c" "http://127.0.0.1:$port/connectors/probe/status" \
+    | grep -E "Requests per second|Failed requests|Non-2xx|^  (50|90|99|100)%"
+done
 
 echo "creates: $CREATES sequential POST /connectors"
 for i in $(seq 1 "$CREATES"); do
