@@ -12,7 +12,7 @@ use super::util::{map_get, require_map_or_null, require_struct_or_null};
 /// The config key selecting the syntax.
 pub const FIELD_SYNTAX_VERSION_CONFIG: &str = "field.syntax.version";
 
-const FIELD_SYNTAX_VERSION_DOC: &str = "Defines the version of the syntax to access fields. If set to `V1`, then the field paths are limited to access the elements at the root level of the struct or map. If set to `V2`, the syntax will support accessing nested elements. To access nested elements, dotted notation is used. If dots are already included in the field name, then backtick pairs can be used to wrap field names containing dots. E.g. to access the subfield `baz` from a field named \"foo.bar\" in a struct/map the following format can be used to access its elements: \"`foo.bar`.baz\".";
+const FIELD_SYNTAX_VERSION_DOC: &str = "Defines the version of the syntax to access fields. If set to <code>V1</code>, then the field paths are limited to access the elements at the root level of the struct or map. If set to <code>V2</code>, the syntax will support accessing nested elements. To access nested elements, dotted notation is used. If dots are already included in the field name, then backtick pairs can be used to wrap field names containing dots. E.g. to access the subfield <code>baz</code> from a field named \"foo.bar\" in a struct/map the following format can be used to access its elements: \"<code>foo.bar</code>.baz\".";
 
 /// `FieldSyntaxVersion.appendConfigTo`: STRING, default `V1`, case-insensitive V1/V2, HIGH.
 pub fn field_syntax_version_key() -> ConfigKey {

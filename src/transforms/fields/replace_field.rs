@@ -14,7 +14,7 @@ use super::java_hash_map::JavaHashMap;
 use super::util::{
     REPLACE_NULL_WITH_DEFAULT_CONFIG, Side, config_bool, config_list, copy_schema_basics,
     data_error, field_value, java_list, java_split_colon, parse_config, push_field,
-    replace_null_with_default_key, require_map, require_struct,
+    reject_duplicate_items, replace_null_with_default_key, require_map, require_struct,
 };
 
 const EXCLUDE_CONFIG: &str = "exclude";
@@ -33,7 +33,8 @@ pub fn config_def() -> ConfigDef {
                 Importance::Medium,
                 "Fields to exclude. This takes precedence over the fields to include.",
             )
-            .default_value(""),
+            .default_value("")
+            .validator(Validator::non_duplicate_list(true, false)),
         )
         .define(
             ConfigKey::new(
@@ -42,7 +43,8 @@ pub fn config_def() -> ConfigDef {
                 Importance::Medium,
                 "Fields to include. If specified, only these fields will be used.",
             )
-            .default_value(""),
+            .default_value("")
+            .validator(Validator::non_duplicate_list(true, false)),
         )
         .define(
             ConfigKey::new(
@@ -96,6 +98,8 @@ pub struct ReplaceField {
 impl ReplaceField {
     /// Configures from the transform's keys.
     pub fn new(props: &TransformProps, side: Side) -> Result<Self, TransformError> {
+        reject_duplicate_items(props, EXCLUDE_CONFIG)?;
+        reject_duplicate_items(props, INCLUDE_CONFIG)?;
         let parsed = parse_config(&config_def(), props)?;
         let pairs = parse_rename_mappings(&config_list(&parsed, RENAMES_CONFIG)?)?;
         let renames: HashMap<String, String> = pairs.iter().cloned().collect();
