@@ -409,3 +409,88 @@ fn tolerance_none_fails_the_task_without_committing_past_the_bad_record() {
         "a record after the bad one was written: {out}"
     );
 }
+
+/// The transform chain runs after the converters on sinks, under the same tolerance: a
+/// record ExtractField cannot handle goes to the queue as a TRANSFORMATION failure, a
+/// record Filter drops is not written, and the group still reaches the end.
+#[test]
+fn sink_transform_failures_and_drops_are_handled() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("transform-in");
+    let records: Vec<(String, Vec<u8>)> = vec![
+        ("k-0".into(), br#"{"x":"v0"}"#.to_vec()),
+        ("bad-1".into(), br#""a plain string""#.to_vec()),
+        ("k-2".into(), br#"{"x":"v2"}"#.to_vec()),
+        ("drop-3".into(), b"null".to_vec()),
+        ("k-4".into(), br#"{"x":"v4"}"#.to_vec()),
+    ];
+    produce(&topic, &records);
+    let name = unique("transform");
+    let dlq_topic = format!("{name}-dlq");
+    let port = free_port();
+    let worker = worker_properties(dir.path(), port, &name);
+    let sink = sink_properties(
+        dir.path(),
+        &name,
+        &topic,
+        &[
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            ("value.converter.schemas.enable", "false"),
+            ("transforms", "dropNull,extract"),
+            (
+                "transforms.dropNull.type",
+                "org.apache.kafka.connect.transforms.Filter",
+            ),
+            ("transforms.dropNull.predicate", "isNull"),
+            ("predicates", "isNull"),
+            (
+                "predicates.isNull.type",
+                "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
+            ),
+            (
+                "transforms.extract.type",
+                "org.apache.kafka.connect.transforms.ExtractField$Value",
+            ),
+            ("transforms.extract.field", "x"),
+            ("errors.tolerance", "all"),
+            ("errors.deadletterqueue.topic.name", &dlq_topic),
+            ("errors.deadletterqueue.topic.replication.factor", "1"),
+            ("errors.deadletterqueue.context.headers.enable", "true"),
+        ],
+    );
+    let mut process =
+        WorkerProcess::tributary(&worker, &[&sink], port, dir.path().join("transform.log"));
+    process.wait_running(&[&name], Duration::from_secs(60));
+    let lines = wait_for_lines(
+        &dir.path().join(format!("{name}.out")),
+        3,
+        Duration::from_secs(60),
+    );
+    assert_eq!(lines, "v0\nv2\nv4\n", "log:\n{}", process.log_text());
+    let dlq = read_full(&dlq_topic, 1, Duration::from_secs(30));
+    assert_eq!(dlq.len(), 1, "log:\n{}", process.log_text());
+    assert_eq!(dlq[0].key.as_deref(), Some(&b"bad-1"[..]));
+    assert_eq!(
+        dlq[0].header("__connect.errors.stage").as_deref(),
+        Some("TRANSFORMATION")
+    );
+    assert_eq!(
+        dlq[0]
+            .header("__connect.errors.exception.class.name")
+            .as_deref(),
+        Some("org.apache.kafka.connect.errors.DataException")
+    );
+    assert_eq!(
+        wait_committed(
+            &format!("connect-{name}"),
+            &topic,
+            records.len() as i64,
+            Duration::from_secs(30)
+        ),
+        Some(records.len() as i64)
+    );
+    process.terminate();
+}
