@@ -494,3 +494,98 @@ fn sink_transform_failures_and_drops_are_handled() {
     );
     process.terminate();
 }
+
+/// Sources run transforms before the converters: RegexRouter renames the topic, and with
+/// `errors.tolerance=all` records a transform fails on are skipped while their source
+/// offsets are still committed (Apache commits them too).
+#[test]
+fn source_transforms_route_and_tolerated_failures_still_commit_offsets() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("lines.txt");
+    std::fs::write(&input, "alpha\nbeta\ngamma\n").unwrap();
+    let topic = unique("routed");
+    let port = free_port();
+    let name = unique("source-transform");
+    let worker = worker_properties(dir.path(), port, &name);
+    let source = |name: &str, extra: &[(&str, &str)]| {
+        let path = dir.path().join(format!("{name}.properties"));
+        let file = input.display().to_string();
+        let mut entries = vec![
+            ("name", name),
+            (
+                "connector.class",
+                "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            ),
+            ("tasks.max", "1"),
+            ("topic", &topic),
+            ("file", &file),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+        ];
+        entries.extend_from_slice(extra);
+        write_properties(&path, &entries);
+        path
+    };
+    let routed = source(
+        &name,
+        &[
+            ("transforms", "route"),
+            (
+                "transforms.route.type",
+                "org.apache.kafka.connect.transforms.RegexRouter",
+            ),
+            ("transforms.route.regex", "(.*)"),
+            ("transforms.route.replacement", "$1-x"),
+        ],
+    );
+    let failing_name = format!("{name}-failing");
+    let failing = source(
+        &failing_name,
+        &[
+            ("transforms", "extract"),
+            (
+                "transforms.extract.type",
+                "org.apache.kafka.connect.transforms.ExtractField$Value",
+            ),
+            ("transforms.extract.field", "x"),
+            ("errors.tolerance", "all"),
+        ],
+    );
+    let mut process = WorkerProcess::tributary(
+        &worker,
+        &[&routed, &failing],
+        port,
+        dir.path().join("source.log"),
+    );
+    process.wait_running(&[&name, &failing_name], Duration::from_secs(60));
+    let out = common::standalone::read_topic(&format!("{topic}-x"), 3, Duration::from_secs(30));
+    let values: Vec<&[u8]> = out.iter().filter_map(|r| r.value.as_deref()).collect();
+    assert_eq!(
+        values,
+        [&b"alpha"[..], b"beta", b"gamma"],
+        "log:\n{}",
+        process.log_text()
+    );
+
+    // The failing connector produced nothing, yet its offset reached the end of the file.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, body) =
+            http_get(&process.url(&format!("/connectors/{failing_name}/offsets"))).unwrap();
+        if body.contains("\"position\":17") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "offsets of skipped records not committed: {body}\n{}",
+            process.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let (_, status) =
+        http_get(&process.url(&format!("/connectors/{failing_name}/status"))).unwrap();
+    assert!(!status.contains("FAILED"), "{status}");
+    process.terminate();
+}
