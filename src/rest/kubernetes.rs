@@ -354,26 +354,30 @@ pub fn connect_config(connector: &KafkaConnector) -> ConfigMap {
     let mut config = spec.config.clone();
     config.insert("connector.class".to_owned(), spec.class.clone());
     if let Some(tasks_max) = spec.tasks_max {
-        config.insert("tasks.max".to_owned(), tasks_max.to_string());
+        config
+            .entry("tasks.max".to_owned())
+            .or_insert_with(|| tasks_max.to_string());
     }
     config.insert("name".to_owned(), connector.name_any());
     config
 }
 
 /// Writes a (validated) Connect config into `spec`, leaving `state` and `autoRestart`.
-/// A `tasks.max` that does not read back the same as an integer stays in `spec.config`
-/// (the worker's `spec.tasksMax` then is 1, and validation already refused bad values).
+/// `tasks.max` becomes `spec.tasksMax`; a value that does not read back the same as an
+/// integer (` 2`, `02`) also stays in `spec.config`, so Connect's view shows it as given.
 pub fn apply_config(spec: &mut KafkaConnectorSpec, config: &ConfigMap) {
     let mut rest = config.clone();
     rest.remove("name");
     spec.class = rest.remove("connector.class").unwrap_or_default();
-    spec.tasks_max = match rest.get("tasks.max").map(|v| (v, v.parse::<i32>())) {
-        Some((text, Ok(n))) if n.to_string() == *text => {
+    spec.tasks_max = None;
+    if let Some(text) = rest.get("tasks.max").cloned()
+        && let Ok(n) = text.trim().parse::<i32>()
+    {
+        spec.tasks_max = Some(n);
+        if n.to_string() == text {
             rest.remove("tasks.max");
-            Some(n)
         }
-        _ => None,
-    };
+    }
     spec.config = rest;
 }
 
@@ -902,9 +906,14 @@ mod tests {
     #[test]
     fn a_tasks_max_that_does_not_read_back_stays_in_the_config() {
         let mut spec = KafkaConnectorSpec::default();
-        apply_config(&mut spec, &config(&[("tasks.max", "01")]));
-        assert_eq!(spec.tasks_max, None);
-        assert_eq!(spec.config.get("tasks.max").map(String::as_str), Some("01"));
+        apply_config(&mut spec, &config(&[("tasks.max", " 02")]));
+        assert_eq!(spec.tasks_max, Some(2));
+        assert_eq!(
+            spec.config.get("tasks.max").map(String::as_str),
+            Some(" 02")
+        );
+        let shown = connect_config(&KafkaConnector::new("x", spec));
+        assert_eq!(shown.get("tasks.max").map(String::as_str), Some(" 02"));
     }
 
     #[test]
