@@ -105,7 +105,7 @@ async fn source_splits_on_every_terminator_and_counts_bytes() {
     let first = &records[0];
     assert_eq!(first.topic, "lines");
     assert_eq!(
-        first.source_partition,
+        *first.source_partition,
         object(json!({"filename": path.to_str().unwrap()}))
     );
     assert_eq!(first.source_offset, object(json!({"position": 2})));

@@ -13,9 +13,11 @@ pub struct Header {
 
 /// What a source task produces. `source_partition` and `source_offset` are the JSON maps
 /// stored by the offset store (for FileStreamSource `{"filename":..}` and `{"position":..}`).
+/// The partition is shared: a task gives the same one to millions of records, and
+/// cloning and comparing an `Arc` costs nothing where a map costs allocations and hashing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SourceRecord {
-    pub source_partition: serde_json::Map<String, serde_json::Value>,
+    pub source_partition: std::sync::Arc<serde_json::Map<String, serde_json::Value>>,
     pub source_offset: serde_json::Map<String, serde_json::Value>,
     pub topic: String,
     pub kafka_partition: Option<i32>,

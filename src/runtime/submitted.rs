@@ -8,6 +8,7 @@
 //! was acknowledged, so no offset is ever committed ahead of its data.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -17,7 +18,7 @@ pub type JsonMap = Map<String, Value>;
 #[derive(Debug)]
 struct Submitted {
     acked: bool,
-    partition: JsonMap,
+    partition: Arc<JsonMap>,
     offset: JsonMap,
 }
 
@@ -35,7 +36,7 @@ pub struct SubmittedRecords {
     /// [`take_committable`].
     ///
     /// [`take_committable`]: SubmittedRecords::take_committable
-    committable: Vec<(JsonMap, JsonMap)>,
+    committable: Vec<(Arc<JsonMap>, JsonMap)>,
 }
 
 impl SubmittedRecords {
@@ -44,7 +45,7 @@ impl SubmittedRecords {
     }
 
     /// Records a record about to be sent; returns its sequence number.
-    pub fn submit(&mut self, partition: JsonMap, offset: JsonMap) -> u64 {
+    pub fn submit(&mut self, partition: Arc<JsonMap>, offset: JsonMap) -> u64 {
         let seq = self.first_seq + self.records.len() as u64;
         self.records.push_back(Submitted {
             acked: false,
@@ -93,15 +94,19 @@ impl SubmittedRecords {
     /// The latest committable offset of each partition acknowledged since the last call.
     pub fn take_committable(&mut self) -> Vec<(JsonMap, JsonMap)> {
         std::mem::take(&mut self.committable)
+            .into_iter()
+            .map(|(partition, offset)| (Arc::unwrap_or_clone(partition), offset))
+            .collect()
     }
 }
 
-/// Map equality with a fast path: maps a connector builds the same way have their entries
-/// in the same order, and comparing them pairwise costs a few `memcmp`s where `==` (order
-/// independent) hashes every key of one map into the other. That hashing was 7% of a
-/// file source's CPU, once per record.
-fn same_map(a: &JsonMap, b: &JsonMap) -> bool {
-    a.len() == b.len() && (a.iter().zip(b).all(|(x, y)| x == y) || a == b)
+/// Partition equality with fast paths: connectors hand out one shared partition (same
+/// pointer), and maps built the same way have their entries in the same order, where `==`
+/// (order independent) hashes every key of one map into the other. That hashing was 7% of
+/// a file source's CPU, once per record.
+fn same_map(a: &Arc<JsonMap>, b: &Arc<JsonMap>) -> bool {
+    Arc::ptr_eq(a, b)
+        || (a.len() == b.len() && (a.iter().zip(b.iter()).all(|(x, y)| x == y) || a == b))
 }
 
 #[cfg(test)]
@@ -113,10 +118,14 @@ mod tests {
         v.as_object().unwrap().clone()
     }
 
+    fn partition(v: serde_json::Value) -> Arc<JsonMap> {
+        Arc::new(map(v))
+    }
+
     #[test]
     fn offsets_advance_only_over_the_acknowledged_prefix() {
         let mut s = SubmittedRecords::new();
-        let p = map(json!({"filename": "a"}));
+        let p = partition(json!({"filename": "a"}));
         let a = s.submit(p.clone(), map(json!({"position": 10})));
         let b = s.submit(p.clone(), map(json!({"position": 20})));
         let c = s.submit(p.clone(), map(json!({"position": 30})));
@@ -136,7 +145,7 @@ mod tests {
     #[test]
     fn committable_keeps_the_latest_offset_of_each_partition() {
         let mut s = SubmittedRecords::new();
-        let (a, b) = (map(json!({"f": "a"})), map(json!({"f": "b"})));
+        let (a, b) = (partition(json!({"f": "a"})), partition(json!({"f": "b"})));
         for i in 0..1000 {
             let p = if i % 2 == 0 { a.clone() } else { b.clone() };
             let seq = s.submit(p, map(json!({"position": i})));
@@ -144,14 +153,14 @@ mod tests {
         }
         let got = s.take_committable();
         assert_eq!(got.len(), 2);
-        assert_eq!(got[0], (a, map(json!({"position": 998}))));
-        assert_eq!(got[1], (b, map(json!({"position": 999}))));
+        assert_eq!(got[0], ((*a).clone(), map(json!({"position": 998}))));
+        assert_eq!(got[1], ((*b).clone(), map(json!({"position": 999}))));
     }
 
     #[test]
     fn records_without_a_partition_are_tracked_but_never_committed() {
         let mut s = SubmittedRecords::new();
-        let seq = s.submit(JsonMap::new(), JsonMap::new());
+        let seq = s.submit(Arc::default(), JsonMap::new());
         s.ack(seq);
         assert!(s.take_committable().is_empty());
         assert_eq!(s.in_flight(), 0);
@@ -160,9 +169,18 @@ mod tests {
     #[test]
     fn partitions_match_whatever_the_order_of_their_entries() {
         let mut s = SubmittedRecords::new();
-        let a = s.submit(map(json!({"db": "x", "table": "t"})), map(json!({"id": 1})));
-        let b = s.submit(map(json!({"table": "t", "db": "x"})), map(json!({"id": 2})));
-        let c = s.submit(map(json!({"table": "u", "db": "x"})), map(json!({"id": 3})));
+        let a = s.submit(
+            partition(json!({"db": "x", "table": "t"})),
+            map(json!({"id": 1})),
+        );
+        let b = s.submit(
+            partition(json!({"table": "t", "db": "x"})),
+            map(json!({"id": 2})),
+        );
+        let c = s.submit(
+            partition(json!({"table": "u", "db": "x"})),
+            map(json!({"id": 3})),
+        );
         s.ack(a);
         s.ack(b);
         s.ack(c);

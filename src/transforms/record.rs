@@ -4,11 +4,15 @@
 
 use crate::data::{Header, SchemaRef, SinkRecord, SourceRecord, TimestampType, Value};
 
-/// Topic, partition, key, value, timestamp and headers of a record.
+/// Topic, partition, key, value, timestamp and headers of a record, and the Kafka offset
+/// of a sink record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConnectRecord {
     pub topic: String,
     pub kafka_partition: Option<i32>,
+    /// `SinkRecord.kafkaOffset()`: Some for a sink record, None for a source record (where
+    /// Apache's `requireSinkRecord` fails, e.g. InsertField's `offset.field`).
+    pub kafka_offset: Option<i64>,
     pub key_schema: Option<SchemaRef>,
     pub key: Value,
     pub value_schema: Option<SchemaRef>,
@@ -19,11 +23,13 @@ pub struct ConnectRecord {
 
 /// What a source record keeps aside while its common part goes through the chain.
 pub struct SourceExtras {
-    pub source_partition: serde_json::Map<String, serde_json::Value>,
+    pub source_partition: std::sync::Arc<serde_json::Map<String, serde_json::Value>>,
     pub source_offset: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What a sink record keeps aside while its common part goes through the chain.
+/// (`kafka_offset` is also on the [`ConnectRecord`] for the transforms to read; the one
+/// here is the offset committed, whatever a transform does to the record.)
 pub struct SinkExtras {
     /// The partition the record was consumed from: offsets are committed for it even when
     /// a transform changes `kafka_partition`.
@@ -50,6 +56,7 @@ impl ConnectRecord {
             ConnectRecord {
                 topic,
                 kafka_partition,
+                kafka_offset: None,
                 key_schema,
                 key,
                 value_schema,
@@ -96,6 +103,7 @@ impl ConnectRecord {
             ConnectRecord {
                 topic,
                 kafka_partition: Some(kafka_partition),
+                kafka_offset: Some(kafka_offset),
                 key_schema,
                 key,
                 value_schema,

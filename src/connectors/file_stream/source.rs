@@ -118,7 +118,7 @@ impl Connector for FileStreamSourceConnector {
 /// What every record of one task shares; built once, cloned per record.
 struct RecordTemplate {
     topic: String,
-    partition: SourcePartition,
+    partition: Arc<SourcePartition>,
     value_schema: SchemaRef,
 }
 
@@ -360,7 +360,7 @@ impl SourceTask for FileStreamSourceTask {
         let parsed = FileStreamSourceConfig::parse(config)?;
         self.template = Some(Arc::new(RecordTemplate {
             topic: parsed.topic.clone(),
-            partition: file_partition(parsed.file.as_deref()),
+            partition: Arc::new(file_partition(parsed.file.as_deref())),
             value_schema: Schema::new(SchemaType::String).into_ref(),
         }));
         self.input = match parsed.file {

@@ -91,7 +91,7 @@ fn source_record_text(record: &SourceRecord) -> String {
         .map_or_else(|| "null".to_owned(), |t| t.to_string());
     format!(
         "SourceRecord{{sourcePartition={}, sourceOffset={}}} ConnectRecord{{topic='{}', kafkaPartition={partition}, key={:?}, keySchema={:?}, value={:?}, valueSchema={:?}, timestamp={timestamp}, headers={:?}}}",
-        serde_json::Value::Object(record.source_partition.clone()),
+        serde_json::Value::Object((*record.source_partition).clone()),
         serde_json::Value::Object(record.source_offset.clone()),
         record.topic,
         record.key,

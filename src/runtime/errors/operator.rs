@@ -92,10 +92,10 @@ impl ErrorHandler {
         executing_class: &str,
         mut op: impl FnMut() -> Result<T, ProcessingError>,
     ) -> Result<Option<T>, HandlerFailure> {
-        let started = Instant::now();
-        let deadline = u64::try_from(self.settings.retry_timeout_ms)
-            .ok()
-            .map(|ms| started + Duration::from_millis(ms));
+        // The retry deadline counts from the first failure, not from before the first
+        // attempt as Apache's does (a difference of one attempt's duration): reading the
+        // clock for every record that succeeds at once cost 3% of a source's CPU.
+        let mut deadline: Option<Option<Instant>> = None;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -109,6 +109,11 @@ impl ErrorHandler {
                     .map(|()| None);
             }
             let now = Instant::now();
+            let deadline = *deadline.get_or_insert_with(|| {
+                u64::try_from(self.settings.retry_timeout_ms)
+                    .ok()
+                    .map(|ms| now + Duration::from_millis(ms))
+            });
             if deadline.is_some_and(|d| now >= d) || self.shutdown.is_cancelled() {
                 tracing::trace!(stage = %stage, attempt, "retries exhausted");
                 self.total_failures += 1;
