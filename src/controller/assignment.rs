@@ -189,9 +189,18 @@ impl<'a> Plan<'a> {
 
         // Shed down to `base + 1` everywhere; then, if more workers than `extra_slots`
         // sit at `base + 1`, the most loaded of them (ties: the last by id) shed one more.
-        for held in kept.values_mut() {
+        // An instance that leaves a worker where tasks of its connector stay makes that
+        // worker reload the connector; among equal choices, shed instances without tasks
+        // next to them.
+        let beside_tasks = |unit: &Unit, worker: &str| {
+            !tasks
+                && current.placements.iter().any(|(other, w)| {
+                    w == worker && other.is_task() && other.connector() == unit.connector()
+                })
+        };
+        for (worker, held) in kept.iter_mut() {
             while held.len() > base + 1 {
-                pool.insert(shed_one(held));
+                pool.insert(shed_one(held, |u| beside_tasks(u, worker)));
             }
         }
         let mut at_ceiling: Vec<&'a str> = kept
@@ -206,7 +215,7 @@ impl<'a> Plan<'a> {
         at_ceiling.sort_by_key(|w| (total(self, w, &kept), *w));
         for worker in at_ceiling.iter().skip(extra_slots) {
             if let Some(held) = kept.get_mut(worker) {
-                pool.insert(shed_one(held));
+                pool.insert(shed_one(held, |u| beside_tasks(u, worker)));
             }
         }
         extra_slots = extra_slots.saturating_sub(at_ceiling.len().min(extra_slots));
@@ -249,8 +258,9 @@ impl<'a> Plan<'a> {
 }
 
 /// Takes one unit off a worker's kept list: a unit of the connector with the most units
-/// there (so a connector's tasks spread out), the last in order among ties.
-fn shed_one<'a>(held: &mut Vec<&'a Unit>) -> &'a Unit {
+/// there (so a connector's tasks spread out), then one whose move costs nothing beyond
+/// itself (`costly` false), the last in order among ties.
+fn shed_one<'a>(held: &mut Vec<&'a Unit>, costly: impl Fn(&Unit) -> bool) -> &'a Unit {
     let mut per_connector: BTreeMap<&str, usize> = BTreeMap::new();
     for unit in held.iter() {
         *per_connector.entry(unit.connector()).or_default() += 1;
@@ -258,7 +268,7 @@ fn shed_one<'a>(held: &mut Vec<&'a Unit>) -> &'a Unit {
     let index = held
         .iter()
         .enumerate()
-        .max_by_key(|(_, unit)| (per_connector[unit.connector()], **unit))
+        .max_by_key(|(_, unit)| (per_connector[unit.connector()], !costly(unit), **unit))
         .map(|(index, _)| index)
         .expect("shed only from a non-empty list");
     held.remove(index)
@@ -375,6 +385,33 @@ mod tests {
         assert_balanced(&after, &live, &connectors);
         // 4 instances and 4 tasks on 2 workers: exactly 2 of each move to w-1.
         assert_eq!(after.moved_from(&before).len(), 4);
+    }
+
+    #[test]
+    fn a_joining_worker_takes_instances_whose_tasks_run_elsewhere() {
+        // w-0 holds a, b and c's instances, and b's and c's tasks; w-1 holds a's task.
+        let current = Assignment {
+            placements: BTreeMap::from([
+                (Unit::Connector("a".into()), "w-0".into()),
+                (Unit::Connector("b".into()), "w-0".into()),
+                (Unit::Connector("c".into()), "w-0".into()),
+                (Unit::Task("a".into(), 0), "w-1".into()),
+                (Unit::Task("b".into(), 0), "w-0".into()),
+                (Unit::Task("c".into(), 0), "w-0".into()),
+            ]),
+        };
+        let connectors = [running("a", 1), running("b", 1), running("c", 1)];
+        let live = workers(&["w-0", "w-1", "w-2"]);
+        let after = assign(&live, &connectors, &current);
+        assert_balanced(&after, &live, &connectors);
+        // Two instances leave w-0; a's (no task beside it) is one of them, although it
+        // comes first in order (ties otherwise shed the last).
+        assert_ne!(after.worker_of(&Unit::Connector("a".into())), Some("w-0"));
+        assert_eq!(
+            after.moved_from(&current).len(),
+            3,
+            "two instances, one task"
+        );
     }
 
     #[test]
