@@ -21,6 +21,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use crate::connectors::Registry;
+use crate::runtime::config::providers::kubernetes::SecretsConfigProvider;
 use crate::runtime::config::{properties, worker::WorkerConfig};
 use crate::runtime::storage::{
     FileOffsetBackingStore, KafkaOffsetBackingStore, KafkaOffsetStoreConfig, OFFSET_STORAGE_TOPIC,
@@ -79,7 +80,18 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         .start()
         .await
         .context("cannot start the offset store")?;
-    let settings = WorkerSettings::from_config(identity.pod.clone(), &config);
+    // Booting: a missing kubeconfig or service account is fatal.
+    let client = kube::Client::try_default()
+        .await
+        .context("cannot build a Kubernetes client (kubeconfig or in-cluster config)")?;
+    let mut settings = WorkerSettings::from_config(identity.pod.clone(), &config);
+    // `${secrets:<namespace>/<name>:<key>}` in connector configs: always available on a
+    // Kubernetes worker, beside the providers the worker config declares; the operator's
+    // Role grants `get` on exactly the Secrets the cluster's connectors reference.
+    settings.config_providers = settings.config_providers.with(
+        "secrets",
+        Arc::new(SecretsConfigProvider::new(client.clone())),
+    );
     let runtime = Arc::new(Worker::new(
         settings,
         Arc::new(Registry::builtin()),
@@ -87,10 +99,6 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         StatusStore::new(),
     ));
 
-    // Booting: a missing kubeconfig or service account is fatal.
-    let client = kube::Client::try_default()
-        .await
-        .context("cannot build a Kubernetes client (kubeconfig or in-cluster config)")?;
     let readiness = Readiness::default();
     let metrics = WorkerMetrics::new(runtime.status().clone());
     let listener = tokio::net::TcpListener::bind(&listen)
