@@ -23,6 +23,8 @@
 //! * Keys, values and header values are JsonConverter envelopes (`schemas.enable=true`;
 //!   `"schema": null` is schemaless data, a bare `null` a null key/value).
 //! * `partition`, `timestamp` and `headers` may be left out.
+//! * A record with an `offset` is a sink record (`SinkRecord` with that `kafkaOffset`,
+//!   partition 0 when left out); without one, a source record.
 //!
 //! # What is compared
 //!
@@ -207,8 +209,12 @@ impl Ours {
                 value: hv.value,
             });
         }
+        // A record with an offset is a sink record, consumed from partition 0 unless given.
+        let kafka_offset = r["offset"].as_i64();
+        let partition = r["partition"].as_i64().map(|p| p as i32);
         Ok(ConnectRecord {
-            kafka_partition: r["partition"].as_i64().map(|p| p as i32),
+            kafka_partition: partition.or(kafka_offset.map(|_| 0)),
+            kafka_offset,
             timestamp: r["timestamp"].as_i64(),
             topic,
             key_schema: key.schema,

@@ -2,6 +2,7 @@
 //! them into Kafka bytes and back.
 
 pub mod converters;
+pub mod java;
 mod record;
 mod schema;
 mod value;

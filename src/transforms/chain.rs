@@ -654,6 +654,7 @@ mod tests {
         ConnectRecord {
             topic: topic.into(),
             kafka_partition: None,
+            kafka_offset: None,
             key_schema: None,
             key: Value::Null,
             value_schema: None,

@@ -5,11 +5,15 @@
 //! Layout: `record` is the part of a record a transform may change; `fields` holds the
 //! SMTs that reshape keys and values (Cast, Flatten, ReplaceField, ...); `routing` the ones
 //! that route, filter or touch headers (RegexRouter, Filter, InsertHeader, ...);
-//! `predicates` the predicates; `chain` parses a connector config into a [`TransformChain`].
+//! `predicates` the predicates; `chain` parses a connector config into a [`TransformChain`];
+//! `java` models the Java library behaviour both families rely on (`SimpleDateFormat`,
+//! number parsing and printing, `Values.parseString`). Java `HashMap` order is in
+//! `crate::data::java`, since the JsonConverter needs it too.
 
 pub mod chain;
 pub mod error;
 pub mod fields;
+pub mod java;
 pub mod predicates;
 pub mod record;
 pub mod routing;

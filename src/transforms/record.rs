@@ -134,3 +134,46 @@ impl ConnectRecord {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sink_record() -> SinkRecord {
+        SinkRecord {
+            topic: "t".into(),
+            kafka_partition: 2,
+            kafka_offset: 41,
+            key_schema: None,
+            key: Value::Null,
+            value_schema: None,
+            value: Value::from("v"),
+            timestamp: None,
+            timestamp_type: TimestampType::NoTimestampType,
+            headers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_sink_records_carry_a_kafka_offset() {
+        let (mut record, extras) = ConnectRecord::from_sink(sink_record());
+        assert_eq!(record.kafka_offset, Some(41));
+        // The committed offset is the consumed one, whatever a transform does.
+        record.kafka_offset = Some(7);
+        assert_eq!(record.into_sink(extras).kafka_offset, 41);
+
+        let source = SourceRecord {
+            source_partition: Default::default(),
+            source_offset: Default::default(),
+            topic: "t".into(),
+            kafka_partition: None,
+            key_schema: None,
+            key: Value::Null,
+            value_schema: None,
+            value: Value::Null,
+            timestamp: None,
+            headers: Vec::new(),
+        };
+        assert_eq!(ConnectRecord::from_source(source).0.kafka_offset, None);
+    }
+}

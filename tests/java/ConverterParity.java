@@ -2,12 +2,17 @@
 // tests/converter_parity.rs builds the same way in Rust, and prints what they produce.
 //
 //   java ConverterParity write      every vector in every mode: the bytes (or the error),
-//                                   a description of Java reading its own bytes back, and
-//                                   whether that read equals the vector it built
+//                                   a description of Java reading its own bytes back,
+//                                   whether that read equals the vector it built, and the
+//                                   bytes Java writes from that read
 //   java ConverterParity read       stdin lines "mode<TAB>name<TAB>NULL|B:<base64>": the
 //                                   description of what Java reads, and whether it equals
 //                                   the vector of that name (EQ/NE, NA when there is none)
 //   java ConverterParity string     StringConverter bytes of the string vectors
+//   java ConverterParity roundtrip  stdin lines "mode<TAB>name<TAB>B:<base64>": Java reads
+//                                   the bytes, then prints "mode<TAB>name<TAB>" the bytes
+//                                   fromConnectData writes back ("B:<base64>"), a tab and
+//                                   the value's toString (map order shows in both)
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -284,6 +289,18 @@ public class ConverterParity {
         }
     }
 
+    // The bytes Java writes back from its own read of `input` (a map comes back in the
+    // order of the HashMap it was read into), "-" when it cannot read them.
+    static String rewrite(JsonConverter c, byte[] input) {
+        try {
+            SchemaAndValue read = c.toConnectData("topic", input);
+            byte[] again = c.fromConnectData("topic", read.schema(), read.value());
+            return again == null ? "NULL" : "B:" + Base64.getEncoder().encodeToString(again);
+        } catch (Exception e) {
+            return "-";
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         build();
         StringBuilder out = new StringBuilder();
@@ -294,15 +311,17 @@ public class ConverterParity {
                     for (Map.Entry<String, SchemaAndValue> e : VECTORS.entrySet()) {
                         String written;
                         String readBack = "-\tNA";
+                        String rewritten = "-";
                         try {
                             byte[] b = c.fromConnectData("topic", e.getValue().schema(), e.getValue().value());
                             written = b == null ? "NULL" : "B:" + Base64.getEncoder().encodeToString(b);
                             readBack = readLine(c, e.getKey(), b);
+                            rewritten = rewrite(c, b);
                         } catch (Exception ex) {
                             written = "E:" + clean(ex.getMessage());
                         }
                         out.append(mode).append('\t').append(e.getKey()).append('\t').append(written)
-                            .append('\t').append(readBack).append('\n');
+                            .append('\t').append(readBack).append('\t').append(rewritten).append('\n');
                     }
                 }
                 break;
@@ -317,6 +336,22 @@ public class ConverterParity {
                     byte[] input = parts[2].equals("NULL") ? null : Base64.getDecoder().decode(parts[2].substring(2));
                     out.append(parts[0]).append('\t').append(parts[1]).append('\t')
                         .append(readLine(c, parts[1], input)).append('\n');
+                }
+                break;
+            }
+            case "roundtrip": {
+                Scanner in = new Scanner(System.in, StandardCharsets.UTF_8);
+                while (in.hasNextLine()) {
+                    String line = in.nextLine();
+                    if (line.isEmpty()) continue;
+                    String[] parts = line.split("\t", -1);
+                    JsonConverter c = converter(parts[0]);
+                    byte[] input = Base64.getDecoder().decode(parts[2].substring(2));
+                    SchemaAndValue read = c.toConnectData("topic", input);
+                    byte[] again = c.fromConnectData("topic", read.schema(), read.value());
+                    out.append(parts[0]).append('\t').append(parts[1]).append("\tB:")
+                        .append(Base64.getEncoder().encodeToString(again)).append('\t')
+                        .append(String.valueOf(read.value())).append('\n');
                 }
                 break;
             }

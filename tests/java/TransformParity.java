@@ -13,7 +13,8 @@
 //
 // Keys, values and header values are JsonConverter envelopes (schemas.enable=true,
 // {"schema": ..., "payload": ...}; a null schema is schemaless data). "partition",
-// "timestamp" and "headers" may be left out (null, null, none). The config gets
+// "timestamp" and "headers" may be left out (null, null, none). A record with an "offset"
+// is a SinkRecord with that kafkaOffset (partition 0 when left out), else a SourceRecord. The config gets
 // name=transform-parity and connector.class=FileStreamSource unless it sets them.
 //
 // The chain is built exactly as a worker builds it: Apache's ConnectorConfig (with the
@@ -45,6 +46,9 @@ import org.apache.kafka.connect.runtime.TransformationStage;
 import org.apache.kafka.connect.runtime.isolation.Plugins;
 import org.apache.kafka.connect.runtime.standalone.StandaloneConfig;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.connector.ConnectRecord;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.connect.util.ConnectorTaskId;
 
 public class TransformParity {
@@ -75,15 +79,18 @@ public class TransformParity {
         System.out.flush();
     }
 
+    @SuppressWarnings({"rawtypes", "unchecked"})
     static void runCase(Plugins plugins, ConnectMetrics metrics, JsonNode c, StringBuilder out) throws Exception {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("name", "transform-parity");
         props.put("connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector");
         c.get("config").fields().forEachRemaining(e -> props.put(e.getKey(), e.getValue().asText()));
-        List<TransformationStage<SourceRecord>> stages;
+        // Raw types: one chain serves source and sink records alike.
+        List<TransformationStage> stages;
         try {
             ConnectorConfig config = new ConnectorConfig(plugins, props);
-            stages = config.transformationStages(plugins, new ConnectorTaskId("transform-parity", 0), metrics);
+            // Erased at run time, so the stages take SinkRecords too.
+            stages = (List) config.<SourceRecord>transformationStages(plugins, new ConnectorTaskId("transform-parity", 0), metrics);
         } catch (Throwable e) {
             out.append(error(e)).append('\n');
             return;
@@ -100,11 +107,12 @@ public class TransformParity {
                 out.append(line).append('\n');
             }
         }
-        for (TransformationStage<SourceRecord> stage : stages) stage.close();
+        for (TransformationStage stage : stages) stage.close();
     }
 
-    static SourceRecord run(List<TransformationStage<SourceRecord>> stages, SourceRecord record) {
-        for (TransformationStage<SourceRecord> stage : stages) {
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static ConnectRecord run(List<TransformationStage> stages, ConnectRecord record) {
+        for (TransformationStage stage : stages) {
             record = stage.apply(record);
             if (record == null) return null;
         }
@@ -116,7 +124,7 @@ public class TransformParity {
         return CONVERTER.toConnectData(topic, MAPPER.writeValueAsBytes(envelope));
     }
 
-    static SourceRecord toRecord(JsonNode r) throws Exception {
+    static ConnectRecord<?> toRecord(JsonNode r) throws Exception {
         String topic = r.get("topic").asText();
         Integer partition = present(r, "partition") ? r.get("partition").asInt() : null;
         Long timestamp = present(r, "timestamp") ? r.get("timestamp").asLong() : null;
@@ -128,6 +136,11 @@ public class TransformParity {
                 SchemaAndValue hv = read(topic, h.get("value"));
                 headers.add(h.get("key").asText(), hv.value(), hv.schema());
             }
+        }
+        if (present(r, "offset")) {
+            return new SinkRecord(topic, partition == null ? 0 : partition, key.schema(), key.value(),
+                value.schema(), value.value(), r.get("offset").asLong(), timestamp,
+                timestamp == null ? TimestampType.NO_TIMESTAMP_TYPE : TimestampType.CREATE_TIME, headers);
         }
         return new SourceRecord(Map.of("p", 1), Map.of("o", 1), topic, partition,
             key.schema(), key.value(), value.schema(), value.value(), timestamp, headers);
@@ -142,7 +155,7 @@ public class TransformParity {
         return bytes == null ? "null" : new String(bytes, StandardCharsets.UTF_8);
     }
 
-    static String describe(SourceRecord record) throws Exception {
+    static String describe(ConnectRecord<?> record) throws Exception {
         if (record == null) return "null";
         StringBuilder s = new StringBuilder("{\"topic\":").append(MAPPER.writeValueAsString(record.topic()))
             .append(",\"partition\":").append(record.kafkaPartition())

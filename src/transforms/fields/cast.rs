@@ -14,17 +14,17 @@ use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };
 
-use super::date_format::{iso_format_for, millis_of};
-use super::java_hash_map::JavaHashMap;
-use super::java_values::{
-    BigDecimal, java_double_string, java_float_to_string, parse_java_double, parse_java_float,
-    parse_java_integer,
-};
 use super::replace_field::RENAMES_CONFIG;
 use super::util::{
     REPLACE_NULL_WITH_DEFAULT_CONFIG, Side, config_bool, config_list, copy_schema_basics,
     data_error, field_value, java_list, java_split_colon, java_type_name, map_get, parse_config,
     push_field, replace_null_with_default_key, require_map, require_struct,
+};
+use crate::data::java::JavaHashMap;
+use crate::transforms::java::date_format::{iso_format_for, millis_of};
+use crate::transforms::java::numbers::{
+    BigDecimal, java_double_string, java_float_to_string, parse_java_double, parse_java_float,
+    parse_java_integer,
 };
 
 const SPEC_CONFIG: &str = "spec";

@@ -2,10 +2,8 @@
 //! timestamp, or a static string, as fields of the key or value. A name ending in `!` makes
 //! the field required, `?` (or nothing) optional.
 //!
-//! `offset.field` needs a sink record's offset, which the record a transform sees does not
-//! carry: like Apache on a source record, such a transform fails every record with
-//! `Only SinkRecord supported for [field insertion], ...`. On a sink pipeline Apache would
-//! insert the offset; that needs the offset on `ConnectRecord` (not there yet).
+//! `offset.field` inserts a sink record's Kafka offset; on a source record, as in Apache,
+//! it fails the record with `Only SinkRecord supported for [field insertion], ...`.
 
 use crate::data::{Schema, SchemaType, Value, logical};
 use crate::runtime::config::def::{ConfigDef, ConfigError, ConfigKey, ConfigType, Importance};
@@ -13,12 +11,12 @@ use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };
 
-use super::java_hash_map::JavaHashMap;
 use super::util::{
     REPLACE_NULL_WITH_DEFAULT_CONFIG, Side, config_bool, copy_schema_basics, data_error,
     field_value, parse_config, push_field, replace_null_with_default_key, require_map,
     require_struct,
 };
+use crate::data::java::JavaHashMap;
 
 const TOPIC_FIELD: &str = "topic.field";
 const PARTITION_FIELD: &str = "partition.field";
@@ -143,11 +141,14 @@ impl InsertField {
         Ok(insert)
     }
 
-    /// The offset of a sink record; the transform's record view has none.
-    fn offset_value(&self) -> Result<Value, TransformError> {
-        Err(data_error(format!(
-            "Only SinkRecord supported for [{PURPOSE}], found: org.apache.kafka.connect.source.SourceRecord"
-        )))
+    /// The offset of a sink record (Apache's `requireSinkRecord(record).kafkaOffset()`).
+    fn offset_value(record: &ConnectRecord) -> Result<Value, TransformError> {
+        match record.kafka_offset {
+            Some(offset) => Ok(Value::Int64(offset)),
+            None => Err(data_error(format!(
+                "Only SinkRecord supported for [{PURPOSE}], found: org.apache.kafka.connect.source.SourceRecord"
+            ))),
+        }
     }
 
     /// The inserted `(name, value)` pairs, in Apache's order; `timestamp_value` gives the
@@ -162,7 +163,7 @@ impl InsertField {
             out.push((spec.name.clone(), Value::Int32(partition)));
         }
         if let Some(spec) = &self.offset {
-            out.push((spec.name.clone(), self.offset_value()?));
+            out.push((spec.name.clone(), Self::offset_value(record)?));
         }
         if let (Some(spec), Some(timestamp)) = (&self.timestamp, record.timestamp) {
             out.push((spec.name.clone(), Value::Int64(timestamp)));

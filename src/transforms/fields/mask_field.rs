@@ -8,13 +8,13 @@ use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };
 
-use super::java_hash_map::JavaHashMap;
-use super::java_values::BigDecimal;
 use super::util::{
     REPLACE_NULL_WITH_DEFAULT_CONFIG, Side, config_bool, config_list, data_error, field_value,
     java_value_class, map_get, parse_config, reject_duplicate_items, replace_null_with_default_key,
     require_map, require_struct,
 };
+use crate::data::java::JavaHashMap;
+use crate::transforms::java::numbers::BigDecimal;
 
 const FIELDS_CONFIG: &str = "fields";
 const REPLACEMENT_CONFIG: &str = "replacement";

@@ -4,18 +4,15 @@
 //! config keys, defaults, output schemas and error messages (Kafka 4.3.1).
 //!
 //! Schemaless values are maps; where Apache builds a `HashMap` for a result, the entries are
-//! put in that `HashMap`'s iteration order (see `java_hash_map`), so the JSON comes out in
+//! put in that `HashMap`'s iteration order (see `crate::data::java::hash_map`), so the JSON comes out in
 //! the same order.
 
 pub mod cast;
-mod date_format;
 pub mod extract_field;
 mod field_path;
 pub mod flatten;
 pub mod hoist_field;
 pub mod insert_field;
-mod java_hash_map;
-mod java_values;
 pub mod mask_field;
 pub mod replace_field;
 pub mod set_schema_metadata;

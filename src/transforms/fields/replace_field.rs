@@ -10,12 +10,12 @@ use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };
 
-use super::java_hash_map::JavaHashMap;
 use super::util::{
     REPLACE_NULL_WITH_DEFAULT_CONFIG, Side, config_bool, config_list, copy_schema_basics,
     data_error, field_value, java_list, java_split_colon, parse_config, push_field,
     reject_duplicate_items, replace_null_with_default_key, require_map, require_struct,
 };
+use crate::data::java::JavaHashMap;
 
 const EXCLUDE_CONFIG: &str = "exclude";
 const INCLUDE_CONFIG: &str = "include";

@@ -16,13 +16,13 @@ use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };
 
-use super::date_format::{PatternError, SimpleDateFormat, millis_of};
-use super::java_hash_map::JavaHashMap;
 use super::util::{
     REPLACE_NULL_WITH_DEFAULT_CONFIG, Side, config_bool, copy_schema_basics, data_error,
     field_value, java_type_name, java_value_class, map_get, parse_config, push_field,
     replace_null_with_default_key, require_map, require_struct_or_null,
 };
+use crate::data::java::JavaHashMap;
+use crate::transforms::java::date_format::{PatternError, SimpleDateFormat, millis_of};
 
 const FIELD_CONFIG: &str = "field";
 const TARGET_TYPE_CONFIG: &str = "target.type";

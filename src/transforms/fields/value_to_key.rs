@@ -6,12 +6,12 @@ use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };
 
-use super::java_hash_map::JavaHashMap;
 use super::util::{
     REPLACE_NULL_WITH_DEFAULT_CONFIG, config_bool, config_list, data_error, field_value, map_get,
     parse_config, push_field, reject_duplicate_items, replace_null_with_default_key, require_map,
     require_struct, struct_from,
 };
+use crate::data::java::JavaHashMap;
 
 const FIELDS_CONFIG: &str = "fields";
 const PURPOSE: &str = "copying fields from value to key";

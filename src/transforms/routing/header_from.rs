@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::java_class_name;
-use super::java_hash_order::hash_map_copy_order;
+use crate::data::java::hash_map::copy_order;
 use crate::data::{Header, Schema, SchemaRef, Struct, Value};
 use crate::runtime::config::def::{
     ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedValue, Validator,
@@ -243,8 +243,7 @@ impl HeaderFrom {
             });
         }
         // Apache copies the map into a java.util.HashMap: its order is what gets written.
-        hash_map_copy_order(&mut updated);
-        Ok(Value::Map(updated))
+        Ok(Value::Map(copy_order(&updated)))
     }
 }
 

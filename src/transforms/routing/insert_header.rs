@@ -1,11 +1,11 @@
 //! `InsertHeader`: adds a header with a literal value to every record; the value's schema
 //! is inferred from the literal as Apache's `Values.parseString` does.
 
-use super::literal::{Parsed, parse_literal};
 use crate::data::{Header, Value};
 use crate::runtime::config::def::{
     ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, Validator,
 };
+use crate::transforms::java::values::{Parsed, parse_literal};
 use crate::transforms::{ConnectRecord, TransformError, TransformProps, Transformation};
 
 const HEADER: &str = "header";

@@ -1,14 +1,11 @@
 //! SMTs that route, filter or touch headers: DropHeaders, Filter, HeaderFrom,
 //! InsertHeader, RegexRouter, TimestampRouter.
 
-mod date_format;
 mod drop_headers;
 mod filter;
 mod header_from;
 mod insert_header;
-mod java_hash_order;
 pub(crate) mod java_regex;
-mod literal;
 mod regex_router;
 mod timestamp_router;
 

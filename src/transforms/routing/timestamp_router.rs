@@ -2,8 +2,8 @@
 //! topic and `${timestamp}` with the record timestamp formatted by `timestamp.format`
 //! (a `SimpleDateFormat` pattern, in UTC).
 
-use super::date_format::DateFormat;
 use crate::runtime::config::def::{ConfigDef, ConfigKey, ConfigType, Importance};
+use crate::transforms::java::date_format::SimpleDateFormat;
 use crate::transforms::{ConnectRecord, TransformError, TransformProps, Transformation};
 
 const TOPIC_FORMAT: &str = "topic.format";
@@ -38,7 +38,7 @@ pub struct TimestampRouter {
     topic_format: String,
     /// Java builds the `SimpleDateFormat` lazily on the first record, so a bad pattern
     /// fails records, not the configuration; the error is kept for that.
-    timestamp_format: Result<DateFormat, String>,
+    timestamp_format: Result<SimpleDateFormat, String>,
 }
 
 impl TimestampRouter {
@@ -47,7 +47,10 @@ impl TimestampRouter {
         let parsed = config_def().parse(props)?;
         Ok(TimestampRouter {
             topic_format: parsed.string(TOPIC_FORMAT)?.unwrap_or_default().to_owned(),
-            timestamp_format: DateFormat::new(parsed.string(TIMESTAMP_FORMAT)?.unwrap_or_default()),
+            timestamp_format: SimpleDateFormat::new(
+                parsed.string(TIMESTAMP_FORMAT)?.unwrap_or_default(),
+            )
+            .map_err(|e| e.to_string()),
         })
     }
 }

@@ -14,6 +14,7 @@ use super::write::decimal_scale;
 use crate::data::converters::ConversionError;
 use crate::data::converters::java_names::java_type_name;
 use crate::data::converters::java_number::{decimal_to_twos_complement, minimal_twos_complement};
+use crate::data::java::hash_map::filled_order;
 use crate::data::{Field, Schema, SchemaRef, SchemaType, Struct, Value, logical};
 
 fn data_error(message: impl Into<String>) -> ConversionError {
@@ -249,7 +250,10 @@ fn map_value(
             };
             result.push((Value::String(key.to_string()), value));
         }
-        return Ok(Value::Map(result));
+        // Apache puts the fields into a `java.util.HashMap`: whatever iterates the map later
+        // (fromConnectData, `toString`, the transforms) sees that map's order, not the
+        // document's.
+        return Ok(Value::Map(filled_order(result)));
     }
     let Node::Array(entries) = node else {
         return Err(data_error(format!(

@@ -5,6 +5,8 @@
 //! text is ignored). The week-based letters `Y`, `w`, `W` and `F` are refused at
 //! configuration time rather than given a different meaning. Formatting follows Java's
 //! calendar (Julian before 1582-10-15); parsing reads every date as proleptic Gregorian.
+//! Used by TimestampConverter (format and parse), TimestampRouter (format) and Cast and
+//! InsertHeader (ISO dates).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -144,6 +146,18 @@ pub enum PatternError {
     Unsupported(char),
 }
 
+impl std::fmt::Display for PatternError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PatternError::Java(message) => f.write_str(message),
+            PatternError::Unsupported(letter) => write!(
+                f,
+                "Pattern character '{letter}' (week-based fields) is not supported by this build"
+            ),
+        }
+    }
+}
+
 impl SimpleDateFormat {
     /// Compiles `pattern`.
     pub fn new(pattern: &str) -> Result<SimpleDateFormat, PatternError> {
@@ -193,6 +207,11 @@ impl SimpleDateFormat {
                     return Err(PatternError::Unsupported(c));
                 }
                 let count = chars[i..].iter().take_while(|x| **x == c).count();
+                if c == 'X' && count > 3 {
+                    return Err(PatternError::Java(format!(
+                        "invalid ISO 8601 format: length={count}"
+                    )));
+                }
                 if !literal.is_empty() {
                     tokens.push(Token::Literal(std::mem::take(&mut literal)));
                 }
@@ -452,6 +471,20 @@ fn match_name(chars: &[char], names: &[&str]) -> Option<(usize, usize)> {
         .map(|(i, name)| (i, name.chars().count()))
 }
 
+/// Up to `max` leading ASCII digits: (their value, how many).
+fn leading_digits(chars: &[char], max: usize) -> (i64, usize) {
+    let len = chars
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count()
+        .min(max);
+    let value = chars[..len]
+        .iter()
+        .filter_map(|c| c.to_digit(10))
+        .fold(0, |acc, d| acc * 10 + i64::from(d));
+    (value, len)
+}
+
 /// `Z`, `UTC`/`GMT` with an optional offset, or `+hh[:]mm`: (offset in ms, length).
 fn parse_zone(chars: &[char]) -> Option<(i64, usize)> {
     if chars.first() == Some(&'Z') {
@@ -471,38 +504,21 @@ fn parse_zone(chars: &[char]) -> Option<(i64, usize)> {
         _ => return None,
     };
     pos += 1;
-    let hours_len = chars[pos..]
-        .iter()
-        .take_while(|c| c.is_ascii_digit())
-        .count()
-        .min(2);
+    let (hours, hours_len) = leading_digits(&chars[pos..], 2);
     if hours_len == 0 {
         return None;
     }
-    let hours: i64 = chars[pos..pos + hours_len]
-        .iter()
-        .collect::<String>()
-        .parse()
-        .ok()?;
     pos += hours_len;
     if chars.get(pos) == Some(&':') {
         pos += 1;
     }
-    let minutes_len = chars[pos..]
-        .iter()
-        .take_while(|c| c.is_ascii_digit())
-        .count()
-        .min(2);
-    let minutes: i64 = if minutes_len == 2 {
-        let m = chars[pos..pos + 2]
-            .iter()
-            .collect::<String>()
-            .parse()
-            .ok()?;
-        pos += 2;
-        m
-    } else {
-        0
+    // Minutes count only as two digits.
+    let minutes = match leading_digits(&chars[pos..], 2) {
+        (minutes, 2) => {
+            pos += 2;
+            minutes
+        }
+        _ => 0,
     };
     Some((sign * (hours * 3_600_000 + minutes * 60_000), pos))
 }
@@ -524,46 +540,85 @@ mod tests {
 
     #[test]
     fn formats_like_java() {
-        let f = SimpleDateFormat::new("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").unwrap();
-        assert_eq!(f.format(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
-        let f = SimpleDateFormat::new("EEE, d MMM yy h:mm a z ''Z''").unwrap();
-        assert_eq!(
-            f.format(1_700_000_000_123),
-            "Tue, 14 Nov 23 10:13 PM UTC '+0000'"
-        );
-        let f = SimpleDateFormat::new("EEEE MMMM D k K").unwrap();
-        assert_eq!(f.format(0), "Thursday January 1 24 0");
+        // (pattern, epoch millis, what Java 17 prints in UTC).
+        let cases: [(&str, i64, &str); 11] = [
+            (
+                "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
+                1_700_000_000_123,
+                "2023-11-14T22:13:20.123Z",
+            ),
+            (
+                "EEE, d MMM yy h:mm a z ''Z''",
+                1_700_000_000_123,
+                "Tue, 14 Nov 23 10:13 PM UTC '+0000'",
+            ),
+            ("EEEE MMMM D k K", 0, "Thursday January 1 24 0"),
+            (
+                "yy MMM MMMM EEE EEEE a hh K k D G u",
+                1_700_000_000_000,
+                "23 Nov November Tue Tuesday PM 10 10 22 318 AD 2",
+            ),
+            (
+                "'it''s' y S z Z",
+                1_700_000_000_005,
+                "it's 2023 5 UTC +0000",
+            ),
+            ("yyyyMMddHH", -1, "1969123123"),
+            // Julian dates before the cutover.
+            (
+                "G yyyy-MM-dd HH:mm:ss.SSS EEEE D",
+                -62_135_596_800_001,
+                "AD 0001-01-02 23:59:59.999 Sunday 2",
+            ),
+            (
+                "G yyyy-MM-dd HH:mm:ss.SSS EEEE D",
+                -12_219_292_800_001,
+                "AD 1582-10-04 23:59:59.999 Thursday 277",
+            ),
+            (
+                "G yyyy-MM-dd HH:mm:ss.SSS EEEE D",
+                -12_219_292_800_000,
+                "AD 1582-10-15 00:00:00.000 Friday 278",
+            ),
+            (
+                "G yyyy-MM-dd HH:mm:ss.SSS EEEE D",
+                -100_000_000_000_000,
+                "BC 1200-02-26 14:13:20.000 Thursday 57",
+            ),
+            ("yyyy-MM-dd", 951_782_400_000, "2000-02-29"),
+        ];
+        for (pattern, millis, expected) in cases {
+            let format = SimpleDateFormat::new(pattern).unwrap();
+            assert_eq!(format.format(millis), expected, "{pattern} at {millis}");
+        }
         assert_eq!(iso_format_for(5), "00:00:00.005Z");
-        // Printed by Java 17: Julian dates before the cutover.
-        let f = SimpleDateFormat::new("G yyyy-MM-dd HH:mm:ss.SSS EEEE D").unwrap();
-        assert_eq!(
-            f.format(-62_135_596_800_001),
-            "AD 0001-01-02 23:59:59.999 Sunday 2"
-        );
-        assert_eq!(
-            f.format(-12_219_292_800_001),
-            "AD 1582-10-04 23:59:59.999 Thursday 277"
-        );
-        assert_eq!(
-            f.format(-12_219_292_800_000),
-            "AD 1582-10-15 00:00:00.000 Friday 278"
-        );
-        assert_eq!(
-            f.format(-100_000_000_000_000),
-            "BC 1200-02-26 14:13:20.000 Thursday 57"
-        );
         assert_eq!(iso_format_for(MILLIS_PER_DAY * 2), "1970-01-03");
+    }
+
+    #[test]
+    fn refuses_patterns_like_java() {
+        let refused = [
+            (
+                "yyyy-bb",
+                PatternError::Java("Illegal pattern character 'b'".into()),
+            ),
+            ("'abc", PatternError::Java("Unterminated quote".into())),
+            (
+                "XXXX",
+                PatternError::Java("invalid ISO 8601 format: length=4".into()),
+            ),
+            ("YYYY", PatternError::Unsupported('Y')),
+        ];
+        for (pattern, error) in refused {
+            assert_eq!(
+                SimpleDateFormat::new(pattern).unwrap_err(),
+                error,
+                "{pattern}"
+            );
+        }
         assert_eq!(
-            SimpleDateFormat::new("yyyy-bb").unwrap_err(),
-            PatternError::Java("Illegal pattern character 'b'".into())
-        );
-        assert_eq!(
-            SimpleDateFormat::new("'abc").unwrap_err(),
-            PatternError::Java("Unterminated quote".into())
-        );
-        assert_eq!(
-            SimpleDateFormat::new("YYYY").unwrap_err(),
-            PatternError::Unsupported('Y')
+            PatternError::Unsupported('w').to_string(),
+            "Pattern character 'w' (week-based fields) is not supported by this build"
         );
     }
 

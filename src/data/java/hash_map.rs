@@ -1,6 +1,7 @@
 //! The iteration order of Java's `HashMap`, which decides the order of a schemaless map's
-//! entries in the JSON Apache writes. Apache's transforms build their schemaless results
-//! as `HashMap`s (`new HashMap<>(value)` and puts); replaying the same inserts on this
+//! entries in the JSON Apache writes. Apache's JsonConverter reads a schemaless object into
+//! a `HashMap`, and its transforms build their schemaless results as `HashMap`s
+//! (`new HashMap<>(value)` and puts); replaying the same inserts on this
 //! model of the table (string hashes, bucket spreading, power-of-two resizing that keeps
 //! each bucket's order) gives the same order, so the bytes match. The input map's order is
 //! taken as the order Java iterated it. Maps with a key that is not a string keep their
@@ -28,6 +29,7 @@ fn table_size_for(capacity: u32) -> u32 {
 }
 
 /// A model of one `java.util.HashMap<String, Object>`.
+#[derive(Debug, Clone, Default)]
 pub struct JavaHashMap {
     buckets: Vec<Vec<(u32, Value, Value)>>,
     size: usize,
@@ -138,10 +140,38 @@ impl JavaHashMap {
             .collect()
     }
 
+    /// The entries in iteration order, moved out.
+    pub fn into_entries(self) -> Vec<(Value, Value)> {
+        if self.plain {
+            return self.unordered;
+        }
+        self.buckets
+            .into_iter()
+            .flatten()
+            .map(|(_, k, v)| (k, v))
+            .collect()
+    }
+
     /// The map as a Connect value.
     pub fn into_value(self) -> Value {
-        Value::Map(self.entries())
+        Value::Map(self.into_entries())
     }
+}
+
+/// The entries in the order `new HashMap<>()` iterates them after putting each of
+/// `entries` in turn (a later duplicate key replaces the value in place).
+pub fn filled_order(entries: Vec<(Value, Value)>) -> Vec<(Value, Value)> {
+    let mut map = JavaHashMap::new();
+    for (key, value) in entries {
+        map.put(key, value);
+    }
+    map.into_entries()
+}
+
+/// The entries in the order `new HashMap<>(source)` iterates them, `source` given in its
+/// own iteration order.
+pub fn copy_order(source: &[(Value, Value)]) -> Vec<(Value, Value)> {
+    JavaHashMap::copy_of(source).into_entries()
 }
 
 #[cfg(test)]
@@ -186,6 +216,36 @@ mod tests {
             ]
         );
         assert_eq!(java_string_hash("hello"), 99_162_322);
+    }
+
+    #[test]
+    fn copy_and_fill_orders() {
+        // Java: new HashMap<>(LinkedHashMap of zz, a, mm, b) iterates zz, mm, a, b.
+        let entries: Vec<(Value, Value)> = ["zz", "a", "mm", "b"]
+            .iter()
+            .map(|k| (Value::from(*k), Value::Null))
+            .collect();
+        let names = |entries: &[(Value, Value)]| -> Vec<String> {
+            entries
+                .iter()
+                .map(|(k, _)| k.as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(names(&copy_order(&entries)), ["zz", "mm", "a", "b"]);
+        assert_eq!(names(&filled_order(entries)), ["zz", "mm", "a", "b"]);
+        // A repeated key keeps its first place and takes the last value.
+        let repeated = vec![
+            (Value::from("a"), Value::Int32(1)),
+            (Value::from("zz"), Value::Int32(2)),
+            (Value::from("a"), Value::Int32(3)),
+        ];
+        assert_eq!(
+            filled_order(repeated),
+            [
+                (Value::from("zz"), Value::Int32(2)),
+                (Value::from("a"), Value::Int32(3))
+            ]
+        );
     }
 
     #[test]

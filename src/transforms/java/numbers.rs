@@ -113,13 +113,53 @@ impl BigDecimal {
         }
     }
 
-    /// `doubleValue()`, correctly rounded.
-    pub fn double_value(&self) -> f64 {
+    /// The value in Rust's float syntax (`-1234e-2`), exact.
+    fn scientific(&self) -> String {
         let sign = if self.negative { "-" } else { "" };
         let digits = std::str::from_utf8(&self.digits).unwrap_or("0");
         format!("{sign}{digits}e{}", -i64::from(self.scale))
-            .parse()
-            .unwrap_or(0.0)
+    }
+
+    /// `doubleValue()`, correctly rounded.
+    pub fn double_value(&self) -> f64 {
+        self.scientific().parse().unwrap_or(0.0)
+    }
+
+    /// `floatValue()`, correctly rounded (infinite beyond the float range, as in Java).
+    pub fn float_value(&self) -> f32 {
+        self.scientific().parse().unwrap_or(0.0)
+    }
+
+    /// The value as a `long` when it is a whole number within the `long` range, else None
+    /// (the test `Values` makes before it picks an integer schema).
+    pub fn exact_long(&self) -> Option<i64> {
+        let kept = if self.scale > 0 {
+            let cut = self.scale as usize;
+            if cut >= self.digits.len() {
+                // Only zero has no digit left of the point (leading zeros are dropped).
+                return (self.digits == b"0").then_some(0);
+            }
+            let (whole, fraction) = self.digits.split_at(self.digits.len() - cut);
+            if fraction.iter().any(|d| *d != b'0') {
+                return None;
+            }
+            whole
+        } else {
+            &self.digits[..]
+        };
+        let mut acc: i128 = 0;
+        for d in kept {
+            acc = acc.checked_mul(10)?.checked_add(i128::from(d - b'0'))?;
+        }
+        if acc != 0 {
+            for _ in 0..-(self.scale.min(0)) {
+                acc = acc.checked_mul(10)?;
+                if acc > i128::from(u64::MAX) {
+                    return None;
+                }
+            }
+        }
+        i64::try_from(if self.negative { -acc } else { acc }).ok()
     }
 
     /// `toString()` (scientific notation for small or negative-scale values).
@@ -225,6 +265,27 @@ mod tests {
         assert_eq!(
             BigDecimal::parse("12.50").unwrap().to_java_string(),
             "12.50"
+        );
+        assert_eq!(BigDecimal::parse("1.50E+1").unwrap().exact_long(), Some(15));
+        assert_eq!(BigDecimal::parse("-0.00").unwrap().exact_long(), Some(0));
+        assert_eq!(BigDecimal::parse("1.5").unwrap().exact_long(), None);
+        assert_eq!(BigDecimal::parse("0.5").unwrap().exact_long(), None);
+        assert_eq!(
+            BigDecimal::parse("-9223372036854775808")
+                .unwrap()
+                .exact_long(),
+            Some(i64::MIN)
+        );
+        assert_eq!(
+            BigDecimal::parse("9223372036854775808")
+                .unwrap()
+                .exact_long(),
+            None
+        );
+        assert_eq!(BigDecimal::parse("1e100").unwrap().exact_long(), None);
+        assert_eq!(
+            BigDecimal::parse("1e39").unwrap().float_value(),
+            f32::INFINITY
         );
         let back =
             BigDecimal::from_connect(&BigDecimal::parse("-3.14").unwrap().unscaled_bytes(), 2);

@@ -8,6 +8,8 @@
 
 use std::sync::Arc;
 
+use super::date_format::days_from_civil;
+use super::numbers::BigDecimal;
 use crate::data::{Schema, SchemaRef, SchemaType, Value, logical};
 
 /// What a literal parses to: `None` for Java's `null` result.
@@ -99,16 +101,6 @@ fn digits(s: &str, n: usize) -> Option<i64> {
     (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
 }
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 fn parse_date(s: &str) -> Option<i64> {
     let (y, rest) = s.split_once('-')?;
     let (m, d) = rest.split_once('-')?;
@@ -142,101 +134,36 @@ fn parse_temporal(s: &str) -> Option<(SchemaRef, Value)> {
     }
 }
 
-/// Java's `new BigDecimal(token)` followed by `Values`' choice of type.
+/// Java's `new BigDecimal(token)` followed by `Values`' choice of type: the smallest
+/// integer schema for a whole number in the `long` range, else FLOAT32 or FLOAT64 when the
+/// scale is not zero and the value fits, else a Decimal.
 fn parse_number(token: &str) -> Option<(SchemaRef, Value)> {
-    let (mantissa, exponent) = match token.find(['e', 'E']) {
-        Some(i) => (&token[..i], token[i + 1..].parse::<i32>().ok()?),
-        None => (token, 0),
-    };
-    let (negative, unsigned) = match mantissa.as_bytes().first()? {
-        b'-' => (true, &mantissa[1..]),
-        b'+' => (false, &mantissa[1..]),
-        _ => (false, mantissa),
-    };
-    let (int_part, frac_part) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-    if int_part.is_empty() && frac_part.is_empty()
-        || !int_part
-            .bytes()
-            .chain(frac_part.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let scale = i64::try_from(frac_part.len()).ok()? - i64::from(exponent);
-    let all_digits = format!("{int_part}{frac_part}");
-    let significant = all_digits.trim_start_matches('0');
-    let unscaled: i128 = if significant.is_empty() {
-        0
-    } else if significant.len() > 38 {
-        return None;
-    } else {
-        significant.parse().ok()?
-    };
-    let unscaled = if negative { -unscaled } else { unscaled };
-
-    // Exact integers: zero, or |x| in [1, 1e19] and whole, within the long range.
-    let trailing_zeros = significant.len() - significant.trim_end_matches('0').len();
-    let stripped_scale = scale - trailing_zeros as i64;
-    let whole = unscaled == 0 || scale <= 0 || stripped_scale <= 0;
-    if whole {
-        let integral = if scale <= 0 {
-            10i128
-                .checked_pow(u32::try_from(-scale).ok()?)
-                .and_then(|p| unscaled.checked_mul(p))
+    let decimal = BigDecimal::parse(token)?;
+    if let Some(long) = decimal.exact_long() {
+        return Some(if let Ok(v) = i8::try_from(long) {
+            (schema(SchemaType::Int8), Value::Int8(v))
+        } else if let Ok(v) = i16::try_from(long) {
+            (schema(SchemaType::Int16), Value::Int16(v))
+        } else if let Ok(v) = i32::try_from(long) {
+            (schema(SchemaType::Int32), Value::Int32(v))
         } else {
-            Some(unscaled / 10i128.pow(u32::try_from(scale).ok()?))
-        };
-        if let Some(integral) = integral
-            && integral.unsigned_abs() <= 10u128.pow(19)
-            && let Ok(long) = i64::try_from(integral)
-        {
-            return Some(if let Ok(v) = i8::try_from(long) {
-                (schema(SchemaType::Int8), Value::Int8(v))
-            } else if let Ok(v) = i16::try_from(long) {
-                (schema(SchemaType::Int16), Value::Int16(v))
-            } else if let Ok(v) = i32::try_from(long) {
-                (schema(SchemaType::Int32), Value::Int32(v))
-            } else {
-                (schema(SchemaType::Int64), Value::Int64(long))
-            });
+            (schema(SchemaType::Int64), Value::Int64(long))
+        });
+    }
+    if decimal.scale() != 0 {
+        let float = decimal.float_value();
+        if float.is_finite() {
+            return Some((schema(SchemaType::Float32), Value::Float32(float)));
+        }
+        let double = decimal.double_value();
+        if double.is_finite() {
+            return Some((schema(SchemaType::Float64), Value::Float64(double)));
         }
     }
-    if scale != 0 {
-        let text = format!(
-            "{}{}e{}",
-            if negative { "-" } else { "" },
-            all_digits,
-            -scale
-        );
-        if let Ok(f) = text.parse::<f32>()
-            && f.is_finite()
-        {
-            return Some((schema(SchemaType::Float32), Value::Float32(f)));
-        }
-        if let Ok(d) = text.parse::<f64>()
-            && d.is_finite()
-        {
-            return Some((schema(SchemaType::Float64), Value::Float64(d)));
-        }
-    }
-    let scale = i32::try_from(scale).ok()?;
     Some((
-        Arc::new(logical::decimal(scale)),
-        Value::Bytes(twos_complement(unscaled)),
+        Arc::new(logical::decimal(decimal.scale())),
+        Value::Bytes(decimal.unscaled_bytes()),
     ))
-}
-
-/// Minimal big-endian two's complement, as Java's `BigInteger.toByteArray`.
-fn twos_complement(v: i128) -> Vec<u8> {
-    let bytes = v.to_be_bytes();
-    let mut start = 0;
-    while start < 15
-        && ((bytes[start] == 0 && bytes[start + 1] & 0x80 == 0)
-            || (bytes[start] == 0xFF && bytes[start + 1] & 0x80 != 0))
-    {
-        start += 1;
-    }
-    bytes[start..].to_vec()
 }
 
 #[cfg(test)]
@@ -265,6 +192,18 @@ mod tests {
         assert_eq!(
             parsed("2024-02-29"),
             (SchemaType::Int32, Value::Int32(19782))
+        );
+        assert_eq!(
+            parsed("1e100"),
+            (SchemaType::Float64, Value::Float64(1e100))
+        );
+        assert_eq!(parsed("-0.0"), (SchemaType::Int8, Value::Int8(0)));
+        assert_eq!(
+            parsed("9223372036854775808"),
+            (
+                SchemaType::Bytes,
+                Value::Bytes(vec![0, 0x80, 0, 0, 0, 0, 0, 0, 0])
+            )
         );
         assert!(parse_literal("null").unwrap().is_none());
         assert!(parse_literal("[1,2]").is_err());
