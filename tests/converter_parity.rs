@@ -652,6 +652,30 @@ fn encode(bytes: Option<&[u8]>) -> String {
     bytes.map_or("NULL".to_string(), |b| format!("B:{}", BASE64.encode(b)))
 }
 
+/// Request lines `mode<TAB>name<TAB>B:<base64>` for raw JSON vectors.
+fn json_requests(vectors: &[(&str, &str, &str)]) -> String {
+    let mut requests = String::new();
+    for (mode, name, json) in vectors {
+        let _ = writeln!(
+            requests,
+            "{mode}\t{name}\t{}",
+            encode(Some(json.as_bytes()))
+        );
+    }
+    requests
+}
+
+/// What `ConverterParity <command>` prints for `requests` on its stdin.
+fn java_answers(classpath: &str, command: &str, requests: &str) -> String {
+    let output = common::run_java(
+        classpath,
+        "ConverterParity",
+        &[command],
+        requests.as_bytes(),
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
 #[test]
 fn json_converter_matches_apache() {
     let classpath = common::compile_java("ConverterParity");
@@ -761,20 +785,8 @@ fn json_converter_matches_apache() {
         "Java wrote a different vector set"
     );
 
-    for (mode, name, json) in READ_VECTORS {
-        let _ = writeln!(
-            read_requests,
-            "{mode}\t{name}\t{}",
-            encode(Some(json.as_bytes()))
-        );
-    }
-    let java_read = common::run_java(
-        &classpath,
-        "ConverterParity",
-        &["read"],
-        read_requests.as_bytes(),
-    );
-    let java_read = String::from_utf8(java_read.stdout).unwrap();
+    read_requests.push_str(&json_requests(READ_VECTORS));
+    let java_read = java_answers(&classpath, "read", &read_requests);
     let mut lossless = 0;
     let mut raw_checked = 0;
     for line in java_read.lines() {
@@ -940,21 +952,7 @@ fn java_to_string(value: &Value) -> String {
 #[test]
 fn json_objects_read_in_java_hash_map_order() {
     let classpath = common::compile_java("ConverterParity");
-    let mut requests = String::new();
-    for (mode, name, json) in ORDER_VECTORS {
-        let _ = writeln!(
-            requests,
-            "{mode}\t{name}\t{}",
-            encode(Some(json.as_bytes()))
-        );
-    }
-    let java = common::run_java(
-        &classpath,
-        "ConverterParity",
-        &["roundtrip"],
-        requests.as_bytes(),
-    );
-    let java = String::from_utf8(java.stdout).unwrap();
+    let java = java_answers(&classpath, "roundtrip", &json_requests(ORDER_VECTORS));
     let mut failures = Vec::new();
     let mut checked = 0;
     for line in java.lines() {
