@@ -103,6 +103,11 @@ fn consume(
         .set("bootstrap.servers", bootstrap)
         .set("enable.auto.commit", "false")
         .set("group.id", "tributary-bench-raw")
+        // The fetch-queue settings Tributary's sink consumers use (see
+        // `runtime::kafka::sink_consumer_defaults`): with librdkafka's defaults a fast
+        // reader waits up to 1 s whenever its 100k-record buffer was full.
+        .set("queued.min.messages", "20000")
+        .set("fetch.queue.backoff.ms", "10")
         .create()
         .map_err(|e| e.to_string())?;
     let mut partitions = TopicPartitionList::new();
