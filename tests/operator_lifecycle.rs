@@ -516,7 +516,8 @@ async fn config_change_restart_pause_and_delete_touch_only_their_connector() {
     })
     .await;
     assert_eq!(
-        lab.task_metric("tributary_task_starts_total", "source-a").await,
+        lab.task_metric("tributary_task_starts_total", "source-a")
+            .await,
         Some(2.0),
         "source-a's task should start once with the new config"
     );
