@@ -11,13 +11,12 @@ use std::collections::BTreeMap;
 use rdkafka::ClientConfig;
 
 /// Java client settings with no librdkafka counterpart (serializers are the converters'
-/// job here; memory and blocking limits work differently in librdkafka).
+/// job here; blocking limits work differently in librdkafka).
 const JAVA_ONLY: &[&str] = &[
     "key.serializer",
     "value.serializer",
     "key.deserializer",
     "value.deserializer",
-    "buffer.memory",
     "max.block.ms",
     "max.in.flight.requests.per.connection",
     "delivery.timeout.ms",
@@ -31,6 +30,14 @@ const JAVA_ONLY: &[&str] = &[
     "default.api.timeout.ms",
     "auto.include.jmx.reporter",
 ];
+
+/// The Java producer's `buffer.memory` (bytes the producer may hold unsent) is
+/// librdkafka's `queue.buffering.max.kbytes` (KiB of queued messages).
+const BUFFER_MEMORY: &str = "buffer.memory";
+const QUEUE_MAX_KBYTES: &str = "queue.buffering.max.kbytes";
+
+/// The Java producer's default `buffer.memory`, 32 MiB.
+const DEFAULT_BUFFER_MEMORY: u64 = 32 * 1024 * 1024;
 
 /// Builds a client config from `bootstrap.servers` and raw passthrough settings; later
 /// maps override earlier ones.
@@ -46,16 +53,34 @@ pub fn client_config<'a>(
                 tracing::debug!(key, "ignoring a Java-client-only setting");
                 continue;
             }
+            if key == BUFFER_MEMORY {
+                config.set(QUEUE_MAX_KBYTES, buffer_memory_kbytes(value));
+                continue;
+            }
             config.set(key, value);
         }
     }
     config
 }
 
+/// `buffer.memory` in KiB, at least 1 (librdkafka's minimum). A value that is not a
+/// number is passed on as it is, so librdkafka refuses it and names the setting.
+fn buffer_memory_kbytes(bytes: &str) -> String {
+    match bytes.trim().parse::<u64>() {
+        Ok(bytes) => (bytes / 1024).clamp(1, i32::MAX as u64).to_string(),
+        Err(_) => bytes.to_owned(),
+    }
+}
+
 /// The producer settings Connect uses for source tasks, before user overrides: every
 /// record acknowledged by all in-sync replicas, in order, retried without limit.
 pub fn source_producer_defaults(client_id: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
+        // The Java producer's memory bound. librdkafka's own default (1 GiB, capped at
+        // 100k messages) let a source with 1 KiB records hold ~100 MiB unsent, and its
+        // delivery bookkeeping with it: 236-276 MiB peak where 32 MiB of queue gives the
+        // same throughput (`bench/run`, docs/benchmarks.md).
+        (BUFFER_MEMORY.into(), DEFAULT_BUFFER_MEMORY.to_string()),
         ("client.id".into(), client_id.into()),
         ("acks".into(), "all".into()),
         // Idempotence keeps per-partition order with several requests in flight, which
@@ -89,4 +114,46 @@ pub fn sink_consumer_defaults(group_id: &str, client_id: &str) -> BTreeMap<Strin
         ("queued.min.messages".into(), "20000".into()),
         ("fetch.queue.backoff.ms".into(), "10".into()),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn buffer_memory_becomes_the_queue_limit_in_kib() {
+        let config = client_config("b:9092", [&source_producer_defaults("p")]);
+        assert_eq!(config.get(QUEUE_MAX_KBYTES), Some("32768"));
+        assert_eq!(config.get(BUFFER_MEMORY), None);
+        let user = settings(&[("buffer.memory", "1048576")]);
+        let config = client_config("b:9092", [&source_producer_defaults("p"), &user]);
+        assert_eq!(config.get(QUEUE_MAX_KBYTES), Some("1024"));
+        let tiny = settings(&[("buffer.memory", "100")]);
+        assert_eq!(client_config("b", [&tiny]).get(QUEUE_MAX_KBYTES), Some("1"));
+    }
+
+    #[test]
+    fn a_bad_buffer_memory_reaches_librdkafka_which_refuses_it() {
+        let bad = settings(&[("buffer.memory", "lots")]);
+        let err = client_config("b:9092", [&bad])
+            .create::<rdkafka::producer::BaseProducer>()
+            .err()
+            .expect("librdkafka refuses a non-numeric queue limit");
+        assert!(err.to_string().contains(QUEUE_MAX_KBYTES), "{err}");
+    }
+
+    #[test]
+    fn java_only_settings_are_dropped() {
+        let java = settings(&[("key.serializer", "x"), ("linger.ms", "7")]);
+        let config = client_config("b:9092", [&java]);
+        assert_eq!(config.get("key.serializer"), None);
+        assert_eq!(config.get("linger.ms"), Some("7"));
+    }
 }
