@@ -7,7 +7,10 @@
 //!
 //! Usage: connect_bench [--records N] [--reps R] [--sizes 100,1024]
 //!                      [--converters string,json] [--directions source,sink]
-//!                      [--startup-reps R]
+//!                      [--startup-reps R] [--runners tributary,apache,raw]
+//!
+//! `--runners` narrows a run to some runners (while profiling one of them); the ratios
+//! need all three.
 //!
 //! What is measured, per run:
 //! - throughput: records / (last record in − first record in). Source: from the moment the
@@ -103,6 +106,7 @@ struct Options {
     formats: Vec<Format>,
     directions: Vec<Direction>,
     startup_reps: usize,
+    runners: Vec<Runner>,
 }
 
 struct Env {
@@ -178,6 +182,7 @@ fn parse_args() -> BenchResult<Options> {
         formats: vec![Format::String, Format::Json],
         directions: vec![Direction::Source, Direction::Sink],
         startup_reps: 5,
+        runners: Runner::ALL.to_vec(),
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut args = args.iter();
@@ -213,11 +218,21 @@ fn parse_args() -> BenchResult<Options> {
                     })
                     .collect::<BenchResult<_>>()?
             }
+            "--runners" => {
+                options.runners = list()
+                    .map(|s| match s {
+                        "tributary" => Ok(Runner::Tributary),
+                        "apache" => Ok(Runner::Apache),
+                        "raw" => Ok(Runner::Raw),
+                        other => Err(format!("unknown runner {other}: tributary, apache or raw")),
+                    })
+                    .collect::<BenchResult<_>>()?
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
-    if options.reps == 0 || options.records == 0 {
-        return Err("--reps and --records must be at least 1".into());
+    if options.reps == 0 || options.records == 0 || options.runners.is_empty() {
+        return Err("--reps, --records and --runners must be at least 1".into());
     }
     if options.sizes.iter().any(|&s| s < 12) {
         return Err(
@@ -251,8 +266,9 @@ async fn run_scenario(
     };
     let mut samples: BTreeMap<Runner, Vec<Sample>> = BTreeMap::new();
     for rep in 0..options.reps {
-        for i in 0..Runner::ALL.len() {
-            let runner = Runner::ALL[(rep + i) % Runner::ALL.len()];
+        let runners = &options.runners;
+        for i in 0..runners.len() {
+            let runner = runners[(rep + i) % runners.len()];
             let sample = match &sink_topic {
                 None => {
                     let topic = unique_topic("bench-source");

@@ -253,6 +253,13 @@ pub trait SinkTask: Send {
         Ok(())
     }
 
+    /// Whether `put` looks at record headers. For a task that does not (and no
+    /// transforms that could) the runtime leaves them out of its records instead of
+    /// converting headers nobody reads. Default: true.
+    fn reads_headers(&self) -> bool {
+        true
+    }
+
     /// Writes (or buffers) records. Borrowed, so the runtime can redeliver the same batch
     /// after a [`ConnectorError::Retriable`] without copying it. Must be cancel-safe (see
     /// the module docs).

@@ -96,23 +96,26 @@ impl Converters {
         Ok(Some(owned))
     }
 
-    /// The key of a consumed message as Connect data.
+    /// The key of a consumed message (from `topic`: librdkafka looks a message's topic
+    /// name up on every call, so callers ask once) as Connect data.
     pub fn key_data(
         &self,
+        topic: &str,
         message: &BorrowedMessage<'_>,
     ) -> Result<SchemaAndValue, ProcessingError> {
         self.key
-            .to_connect_data(message.topic(), message.key())
+            .to_connect_data(topic, message.key())
             .map_err(|e| ProcessingError::from_conversion(&e))
     }
 
-    /// The value of a consumed message as Connect data.
+    /// The value of a consumed message (from `topic`) as Connect data.
     pub fn value_data(
         &self,
+        topic: &str,
         message: &BorrowedMessage<'_>,
     ) -> Result<SchemaAndValue, ProcessingError> {
         self.value
-            .to_connect_data(message.topic(), message.payload())
+            .to_connect_data(topic, message.payload())
             .map_err(|e| ProcessingError::from_conversion(&e))
     }
 
@@ -143,8 +146,10 @@ impl Converters {
     }
 }
 
-/// The record a sink task sees, from a consumed message and its converted parts.
+/// The record a sink task sees, from a consumed message (from `topic`) and its
+/// converted parts.
 pub fn sink_record(
+    topic: &str,
     message: &BorrowedMessage<'_>,
     key: SchemaAndValue,
     value: SchemaAndValue,
@@ -156,7 +161,7 @@ pub fn sink_record(
         rdkafka::Timestamp::LogAppendTime(t) => (TimestampType::LogAppendTime, Some(t)),
     };
     SinkRecord {
-        topic: message.topic().to_owned(),
+        topic: topic.to_owned(),
         kafka_partition: message.partition(),
         kafka_offset: message.offset(),
         key_schema: key.schema,

@@ -253,7 +253,11 @@ impl SinkTaskRunner {
         state: &mut LoopState,
     ) -> Result<(), TaskFailure> {
         let mut records = Vec::with_capacity(batch.len());
-        let mut positions = Vec::with_capacity(batch.len());
+        let mut positions = BatchPositions::default();
+        let mut polled = 0;
+        // Headers nobody reads are not converted (nor parsed by librdkafka, which does
+        // that on first access: 6% of a file sink's CPU).
+        let converts_headers = !self.transforms.is_empty() || self.task.reads_headers();
         for message in batch {
             let message = match message {
                 Ok(message) => message,
@@ -267,22 +271,25 @@ impl SinkTaskRunner {
                     continue;
                 }
             };
+            polled += 1;
+            let topic = rdkafka::Message::topic(&message);
             // Every consumed record moves the offsets on, skipped or filtered ones too.
-            positions.push((
-                TopicPartition::new(
-                    rdkafka::Message::topic(&message),
-                    rdkafka::Message::partition(&message),
-                ),
+            positions.advance(
+                topic,
+                rdkafka::Message::partition(&message),
                 rdkafka::Message::offset(&message),
-            ));
-            if let Some(record) = self.convert_and_transform(&message).await? {
+            );
+            if let Some(record) = self
+                .convert_and_transform(topic, &message, converts_headers)
+                .await?
+            {
                 records.push(record);
             }
         }
         // Failed records must be in the dead-letter queue before their offsets can be
         // committed.
         self.errors.flush().await?;
-        self.metrics.record_polled(positions.len());
+        self.metrics.record_polled(polled);
         let count = records.len();
         loop {
             match self.task.put(&records).await {
@@ -302,9 +309,9 @@ impl SinkTaskRunner {
                 Err(e) => return Err(e.into()),
             }
         }
-        for (tp, offset) in positions {
+        for (tp, next) in positions.next_offsets {
             self.topics.saw(&tp.topic);
-            state.consumed.insert(tp, offset + 1);
+            state.consumed.insert(tp, next);
         }
         self.metrics.record_written(count);
         Ok(())
@@ -312,16 +319,19 @@ impl SinkTaskRunner {
 
     /// One consumed record through the converters and the transforms; `None` when a
     /// step failed and the failure was tolerated, or a transform dropped the record.
+    /// Without `converts_headers` the record gets no headers.
     async fn convert_and_transform(
         &mut self,
+        topic: &str,
         message: &BorrowedMessage<'_>,
+        converts_headers: bool,
     ) -> Result<Option<SinkRecord>, TaskFailure> {
         let original = OriginalRecord::Consumed(message);
         let converters = &self.converters;
         let errors = &mut self.errors;
         let Some(key) = errors
             .execute(original, Stage::KeyConverter, &converters.key_class, || {
-                converters.key_data(message)
+                converters.key_data(topic, message)
             })
             .await?
         else {
@@ -332,24 +342,29 @@ impl SinkTaskRunner {
                 original,
                 Stage::ValueConverter,
                 &converters.value_class,
-                || converters.value_data(message),
+                || converters.value_data(topic, message),
             )
             .await?
         else {
             return Ok(None);
         };
-        let Some(headers) = errors
-            .execute(
-                original,
-                Stage::HeaderConverter,
-                HEADER_CONVERTER_CLASS,
-                || converters.header_data(message),
-            )
-            .await?
-        else {
-            return Ok(None);
+        let headers = if converts_headers {
+            let Some(headers) = errors
+                .execute(
+                    original,
+                    Stage::HeaderConverter,
+                    HEADER_CONVERTER_CLASS,
+                    || converters.header_data(message),
+                )
+                .await?
+            else {
+                return Ok(None);
+            };
+            headers
+        } else {
+            Vec::new()
         };
-        let record = sink_record(message, key, value, headers);
+        let record = sink_record(topic, message, key, value, headers);
         if self.transforms.is_empty() {
             return Ok(Some(record));
         }
@@ -430,6 +445,30 @@ impl SinkTaskRunner {
             Err(e) => tracing::warn!(task = %self.status.id, error = %e, "offset commit failed"),
         }
         Ok(())
+    }
+}
+
+/// The next offset of each partition consumed in one batch. A batch holds long runs of
+/// one partition, so the newest entry is almost always the match: one comparison per
+/// record instead of a map insert (with a hashed topic name) per record.
+#[derive(Default)]
+struct BatchPositions {
+    next_offsets: Vec<(TopicPartition, i64)>,
+}
+
+impl BatchPositions {
+    fn advance(&mut self, topic: &str, partition: i32, offset: i64) {
+        match self
+            .next_offsets
+            .iter_mut()
+            .rev()
+            .find(|(tp, _)| tp.partition == partition && tp.topic == topic)
+        {
+            Some(entry) => entry.1 = offset + 1,
+            None => self
+                .next_offsets
+                .push((TopicPartition::new(topic, partition), offset + 1)),
+        }
     }
 }
 

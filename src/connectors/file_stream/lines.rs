@@ -8,6 +8,8 @@
 
 use std::io::{self, Read};
 
+use crate::data::converters::Charset;
+
 /// How much one `read` asks for: large reads keep the syscall count low on big files.
 pub const READ_CHUNK: usize = 256 * 1024;
 
@@ -73,7 +75,7 @@ impl LineBuffer {
             at + 1
         };
         // Lossy like Java's UTF-8 decoder, which replaces malformed input with U+FFFD.
-        let text = String::from_utf8_lossy(&self.buf[self.start..at]).into_owned();
+        let text = Charset::Utf8.decode(&self.buf[self.start..at]);
         let line = Line {
             text,
             consumed: next - self.start,

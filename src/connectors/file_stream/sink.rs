@@ -151,6 +151,11 @@ impl SinkTask for FileStreamSinkTask {
         plugin_version()
     }
 
+    /// Only values are written, as Apache's task writes `record.value()`.
+    fn reads_headers(&self) -> bool {
+        false
+    }
+
     async fn start(
         &mut self,
         config: &ConfigMap,

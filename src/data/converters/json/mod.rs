@@ -101,7 +101,20 @@ impl JsonConfig {
 pub struct JsonConverter {
     config: JsonConfig,
     schema_cache: Mutex<HashMap<Box<[u8]>, Option<SchemaRef>>>,
+    /// The envelope start of the last record read, for [`Self::read_repeated_envelope`].
+    last_envelope: Mutex<Option<EnvelopeStart>>,
 }
+
+/// `{"schema":<raw schema>,"payload":` as a writer without whitespace (Apache's
+/// converter, ours) starts every envelope, and the schema parsed from it.
+#[derive(Debug)]
+struct EnvelopeStart {
+    prefix: Box<[u8]>,
+    schema: Option<SchemaRef>,
+}
+
+const ENVELOPE_OPEN: &[u8] = br#"{"schema":"#;
+const ENVELOPE_PAYLOAD: &[u8] = br#","payload":"#;
 
 impl JsonConverter {
     /// A converter with these settings.
@@ -109,6 +122,7 @@ impl JsonConverter {
         JsonConverter {
             config,
             schema_cache: Mutex::new(HashMap::new()),
+            last_envelope: Mutex::new(None),
         }
     }
 
@@ -127,6 +141,53 @@ impl JsonConverter {
         let mut out = Vec::new();
         write::write_schema(&mut out, schema, &self.config)?;
         Ok(out)
+    }
+
+    /// Reads an envelope that starts as the previous one did (byte for byte, the same
+    /// schema text) and holds nothing after its payload but `}`: only the payload is
+    /// parsed. A topic's records repeat one schema, and tokenizing it again was most of
+    /// a JSON sink's converter time. `None` (then the full read decides) for anything
+    /// else, a payload that does not parse included, so errors are the full read's.
+    fn read_repeated_envelope(
+        &self,
+        bytes: &[u8],
+    ) -> Option<Result<SchemaAndValue, ConversionError>> {
+        let (payload_at, schema) = {
+            let last = self.last_envelope.lock().ok()?;
+            let start = last.as_ref()?;
+            if !bytes.starts_with(&start.prefix) {
+                return None;
+            }
+            (start.prefix.len(), start.schema.clone())
+        };
+        let rest = &bytes[payload_at..];
+        let (payload, read) = parse::parse_field_value(rest).ok()?;
+        if !parse::next_is(&rest[read..], b'}') {
+            return None;
+        }
+        Some(
+            read::to_value(schema.as_ref(), Some(&payload), &self.config)
+                .map(|value| SchemaAndValue { schema, value }),
+        )
+    }
+
+    /// Keeps the start of an envelope just read in full, when it has the compact form
+    /// [`Self::read_repeated_envelope`] recognizes.
+    fn remember_envelope(&self, bytes: &[u8], raw_schema: &[u8], schema: &Option<SchemaRef>) {
+        let len = ENVELOPE_OPEN.len() + raw_schema.len() + ENVELOPE_PAYLOAD.len();
+        let compact = bytes.len() > len
+            && bytes.starts_with(ENVELOPE_OPEN)
+            && bytes[ENVELOPE_OPEN.len()..].starts_with(raw_schema)
+            && bytes[len - ENVELOPE_PAYLOAD.len()..].starts_with(ENVELOPE_PAYLOAD);
+        if !compact {
+            return;
+        }
+        if let Ok(mut last) = self.last_envelope.lock() {
+            *last = Some(EnvelopeStart {
+                prefix: bytes[..len].into(),
+                schema: schema.clone(),
+            });
+        }
     }
 
     fn cached_schema(
@@ -210,6 +271,10 @@ impl Converter for JsonConverter {
                 value,
             });
         }
+        let caching = self.config.schemas_cache_size > 0;
+        if caching && let Some(read) = self.read_repeated_envelope(bytes) {
+            return read;
+        }
         let (root, schema_span) = parse::parse_with_schema_span(bytes)
             .map_err(parse_failed)?
             .ok_or_else(|| ConversionError::Data(ENVELOPE_ERROR.into()))?;
@@ -222,7 +287,13 @@ impl Converter for JsonConverter {
             return Err(ConversionError::Data(ENVELOPE_ERROR.into()));
         };
         let schema = match schema_span {
-            Some(raw) => self.cached_schema(raw, schema_node)?,
+            Some(raw) => {
+                let schema = self.cached_schema(raw, schema_node)?;
+                if caching {
+                    self.remember_envelope(bytes, raw, &schema);
+                }
+                schema
+            }
             None => read::to_schema(schema_node, &self.config)?,
         };
         let value = read::to_value(schema.as_ref(), Some(payload), &self.config)?;
@@ -271,6 +342,35 @@ mod tests {
         let back = c.to_connect_data("t", Some(text.as_bytes())).unwrap();
         assert_eq!(back.value, Value::Struct(row));
         assert_eq!(back.schema.as_deref(), Some(&*schema));
+    }
+
+    #[test]
+    fn repeated_envelopes_read_as_a_fresh_converter_reads_them() {
+        let inputs: [&[u8]; 9] = [
+            br#"{"schema":{"type":"string","optional":false},"payload":"a"}"#,
+            br#"{"schema":{"type":"string","optional":false},"payload":"b\u00e9"}"#,
+            br#"{"schema":{"type":"string","optional":false},"payload": "c" } trailing"#,
+            // Another field after the payload: not an envelope.
+            br#"{"schema":{"type":"string","optional":false},"payload":"d","x":1}"#,
+            // The payload repeated: Jackson keeps the last value.
+            br#"{"schema":{"type":"string","optional":false},"payload":"e","payload":"f"}"#,
+            br#"{"schema":{"type":"string","optional":false},"payload":7}"#,
+            br#"{"schema":{"type":"string","optional":false},"payload":"unterminated}"#,
+            br#"{"schema":{"type":"string","optional":false},"payload":null}"#,
+            br#"{"schema":{"type":"int32","optional":true},"payload":5}"#,
+        ];
+        let shared = converter(&[]);
+        for input in inputs {
+            let fresh = converter(&[]).to_connect_data("t", Some(input));
+            assert_eq!(
+                shared.to_connect_data("t", Some(input)),
+                fresh,
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        let b = shared.to_connect_data("t", Some(inputs[1])).unwrap();
+        assert_eq!(b.value, Value::String("bé".into()));
     }
 
     #[test]

@@ -68,6 +68,22 @@ pub fn parse(input: &[u8]) -> Result<Option<Node<'_>>, ParseError> {
     parser.value(0).map(Some)
 }
 
+/// Parses the value at the start of `input` (after whitespace) as a field value of a
+/// top-level object; returns it with the number of bytes read.
+pub fn parse_field_value(input: &[u8]) -> Result<(Node<'_>, usize), ParseError> {
+    let mut parser = Parser { input, pos: 0 };
+    let node = parser.value(1)?;
+    Ok((node, parser.pos))
+}
+
+/// Whether `input` holds nothing but JSON whitespace before `byte`.
+pub fn next_is(input: &[u8], byte: u8) -> bool {
+    input
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        == Some(&byte)
+}
+
 /// A parsed value and the raw bytes of its top-level `"schema"` field, if any.
 pub type NodeWithSchemaSpan<'a> = (Node<'a>, Option<&'a [u8]>);
 
