@@ -24,21 +24,19 @@ use serde_json::json;
 use tokio::sync::OnceCell;
 
 use super::entities::{
-    ConnectorInfo, ConnectorOffset, ConnectorOffsets, ConnectorState, ConnectorStateInfo,
-    ConnectorTaskId, PluginConfigKey, PluginEntry, ServerInfo, TaskInfo, TaskStateInfo,
-    ValidationInfos,
+    ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo, ConnectorTaskId,
+    PluginConfigKey, PluginEntry, ServerInfo, TaskInfo, TaskStateInfo, ValidationInfos,
 };
 use super::herder::{Herder, HerderError, HerderResult, PutOutcome};
 use super::plugins::PluginCatalog;
-use super::sink_offsets;
+use super::{sink_offsets, source_offsets};
 use crate::api::{
     CLUSTER_LABEL, ConnectorState as SpecState, KafkaConnector, KafkaConnectorSpec,
     RESTART_ANNOTATION, RestartRequest, restart_task_annotation,
 };
 use crate::connectors::{ConfigMap, ConnectorKind, Registry};
 use crate::runtime::storage::{
-    KafkaOffsetBackingStore, KafkaOffsetStoreConfig, OffsetBackingStore, OffsetMap, decode_value,
-    encode_key, encode_value,
+    KafkaOffsetBackingStore, KafkaOffsetStoreConfig, OffsetBackingStore, OffsetMap,
 };
 use crate::runtime::{State, TargetState};
 
@@ -287,23 +285,11 @@ impl KubernetesHerder {
         name: &str,
         offsets: Vec<(OffsetMap, Option<OffsetMap>)>,
     ) -> HerderResult<()> {
-        let updates = offsets
-            .iter()
-            .map(|(partition, offset)| (encode_key(name, partition), encode_value(offset.as_ref())))
-            .collect();
-        self.offsets()
-            .await?
-            .set(updates)
-            .await
-            .map_err(|e| HerderError::Internal(format!("Failed to write offsets: {e}")))
+        source_offsets::write(self.offsets().await?.as_ref(), name, offsets).await
     }
 
     async fn source_partitions(&self, name: &str) -> HerderResult<Vec<OffsetMap>> {
-        self.offsets()
-            .await?
-            .connector_partitions(name)
-            .await
-            .map_err(|e| HerderError::Internal(format!("Failed to read offsets: {e}")))
+        source_offsets::partitions(self.offsets().await?.as_ref(), name).await
     }
 
     async fn fetch_cluster_id(&self) -> HerderResult<String> {
@@ -784,21 +770,7 @@ impl Herder for KubernetesHerder {
                 .await?
             }
             ConnectorKind::Source => {
-                let partitions = self.source_partitions(name).await?;
-                let keys: Vec<Vec<u8>> = partitions.iter().map(|p| encode_key(name, p)).collect();
-                let failed = |e: crate::runtime::storage::OffsetStoreError| {
-                    HerderError::Internal(format!("Failed to read offsets: {e}"))
-                };
-                let values = self.offsets().await?.get(&keys).await.map_err(failed)?;
-                let mut offsets = Vec::new();
-                for (partition, key) in partitions.into_iter().zip(&keys) {
-                    let offset =
-                        decode_value(values.get(key).map(Vec::as_slice)).map_err(failed)?;
-                    if offset.is_some() {
-                        offsets.push(ConnectorOffset { partition, offset });
-                    }
-                }
-                offsets
+                source_offsets::read(self.offsets().await?.as_ref(), name).await?
             }
         };
         Ok(ConnectorOffsets {
@@ -811,15 +783,7 @@ impl Herder for KubernetesHerder {
         name: &str,
         offsets: ConnectorOffsets,
     ) -> HerderResult<String> {
-        let entries = match offsets.offsets {
-            Some(entries) if !entries.is_empty() => entries,
-            _ => {
-                return Err(HerderError::BadRequest(
-                    "Partitions / offsets need to be provided for an alter offsets request"
-                        .to_owned(),
-                ));
-            }
-        };
+        let entries = source_offsets::requested(offsets)?;
         let connector = self.get(name).await?;
         Self::check_stopped(name, &connector)?;
         match self.kind(&connector)? {

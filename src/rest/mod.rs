@@ -11,6 +11,7 @@ pub mod loggers;
 pub mod plugins;
 pub mod routes;
 mod sink_offsets;
+mod source_offsets;
 pub mod standalone;
 
 pub use herder::{Herder, HerderError, HerderResult};

@@ -8,15 +8,14 @@ use async_trait::async_trait;
 use tokio::sync::Mutex;
 
 use super::entities::{
-    ConnectorInfo, ConnectorOffset, ConnectorOffsets, ConnectorState, ConnectorStateInfo,
-    ConnectorTaskId, PluginConfigKey, PluginEntry, ServerInfo, TaskInfo, TaskStateInfo,
-    ValidationInfos,
+    ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo, ConnectorTaskId,
+    PluginConfigKey, PluginEntry, ServerInfo, TaskInfo, TaskStateInfo, ValidationInfos,
 };
 use super::herder::{Herder, HerderError, HerderResult, PutOutcome};
 use super::plugins::PluginCatalog;
-use super::sink_offsets;
+use super::{sink_offsets, source_offsets};
 use crate::connectors::{ConfigMap, ConnectorKind};
-use crate::runtime::storage::{OffsetMap, decode_value, encode_key, encode_value};
+use crate::runtime::storage::OffsetMap;
 use crate::runtime::{State, TargetState, TaskId, Worker};
 
 struct ConnectorEntry {
@@ -204,15 +203,7 @@ impl StandaloneHerder {
         // require), so the connector is not consulted yet. Every built-in source
         // connector accepts framework-managed offsets, as Apache's FileStreamSource does.
         let _ = config;
-        let updates = offsets
-            .iter()
-            .map(|(partition, offset)| (encode_key(name, partition), encode_value(offset.as_ref())))
-            .collect();
-        self.worker
-            .offsets()
-            .set(updates)
-            .await
-            .map_err(|e| HerderError::Internal(format!("Failed to write offsets: {e}")))?;
+        source_offsets::write(self.worker.offsets().as_ref(), name, offsets).await?;
         Ok(true)
     }
 }
@@ -517,22 +508,7 @@ impl Herder for StandaloneHerder {
                 .await?
             }
             ConnectorKind::Source => {
-                let store = self.worker.offsets();
-                let failed = |e: crate::runtime::storage::OffsetStoreError| {
-                    HerderError::Internal(format!("Failed to read offsets: {e}"))
-                };
-                let partitions = store.connector_partitions(name).await.map_err(failed)?;
-                let keys: Vec<Vec<u8>> = partitions.iter().map(|p| encode_key(name, p)).collect();
-                let values = store.get(&keys).await.map_err(failed)?;
-                let mut offsets = Vec::new();
-                for (partition, key) in partitions.into_iter().zip(&keys) {
-                    let offset =
-                        decode_value(values.get(key).map(Vec::as_slice)).map_err(failed)?;
-                    if offset.is_some() {
-                        offsets.push(ConnectorOffset { partition, offset });
-                    }
-                }
-                offsets
+                source_offsets::read(self.worker.offsets().as_ref(), name).await?
             }
         };
         Ok(ConnectorOffsets {
@@ -545,15 +521,7 @@ impl Herder for StandaloneHerder {
         name: &str,
         offsets: ConnectorOffsets,
     ) -> HerderResult<String> {
-        let entries = match offsets.offsets {
-            Some(entries) if !entries.is_empty() => entries,
-            _ => {
-                return Err(HerderError::BadRequest(
-                    "Partitions / offsets need to be provided for an alter offsets request"
-                        .to_owned(),
-                ));
-            }
-        };
+        let entries = source_offsets::requested(offsets)?;
         // Held across the write so the connector cannot be resumed halfway through.
         let connectors = self.connectors.lock().await;
         let entry = connectors.get(name);
@@ -590,12 +558,8 @@ impl Herder for StandaloneHerder {
                 true
             }
             ConnectorKind::Source => {
-                let partitions = self
-                    .worker
-                    .offsets()
-                    .connector_partitions(name)
-                    .await
-                    .map_err(|e| HerderError::Internal(format!("Failed to read offsets: {e}")))?;
+                let partitions =
+                    source_offsets::partitions(self.worker.offsets().as_ref(), name).await?;
                 let pairs = partitions.into_iter().map(|p| (p, None)).collect();
                 self.write_source_offsets(name, &config, pairs).await?
             }
