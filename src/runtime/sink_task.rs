@@ -498,3 +498,31 @@ fn tpl<'a>(entries: impl Iterator<Item = (&'a TopicPartition, Option<i64>)>) -> 
     }
     list
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_positions_keep_the_next_offset_of_each_partition() {
+        let mut positions = BatchPositions::default();
+        for (topic, partition, offset) in [
+            ("a", 0, 5),
+            ("a", 0, 6),
+            ("b", 0, 1),
+            ("a", 1, 9),
+            ("a", 0, 7),
+            ("b", 0, 2),
+        ] {
+            positions.advance(topic, partition, offset);
+        }
+        assert_eq!(
+            positions.next_offsets,
+            vec![
+                (TopicPartition::new("a", 0), 8),
+                (TopicPartition::new("b", 0), 3),
+                (TopicPartition::new("a", 1), 10),
+            ]
+        );
+    }
+}

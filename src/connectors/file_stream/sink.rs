@@ -86,9 +86,13 @@ pub struct FileStreamSinkTask {
     output: Option<Output>,
     /// Rendered lines not yet handed to the writer.
     pending: String,
-    /// The write in progress; kept across calls so a dropped future loses nothing and
-    /// writes stay in order.
-    writing: Option<JoinHandle<std::io::Result<()>>>,
+    /// The buffer of the last finished write, emptied: the next batch is rendered into it
+    /// rather than into a new string that grows (reallocating, faulting in fresh pages)
+    /// batch after batch.
+    spare: String,
+    /// The write in progress, which hands its buffer back; kept across calls so a dropped
+    /// future loses nothing and writes stay in order.
+    writing: Option<JoinHandle<std::io::Result<String>>>,
 }
 
 impl FileStreamSinkTask {
@@ -110,9 +114,12 @@ impl FileStreamSinkTask {
         let written = result.map_err(|e| {
             ConnectorError::fatal_with(format!("writing to {} failed", self.log_name()), e)
         })?;
-        written.map_err(|e| {
+        let mut buffer = written.map_err(|e| {
             ConnectorError::fatal_with(format!("Couldn't write to {}", self.log_name()), e)
-        })
+        })?;
+        buffer.clear();
+        self.spare = buffer;
+        Ok(())
     }
 
     /// Hands the pending text to a writer thread (after the previous write completed) and
@@ -129,17 +136,17 @@ impl FileStreamSinkTask {
         let Some(output) = self.output.clone() else {
             return Err(ConnectorError::fatal("FileStreamSinkTask is not started"));
         };
-        let text = std::mem::take(&mut self.pending);
-        if text.is_empty() && !flush {
+        if self.pending.is_empty() && !flush {
             return Ok(());
         }
+        let text = std::mem::replace(&mut self.pending, std::mem::take(&mut self.spare));
         self.writing = Some(tokio::task::spawn_blocking(move || {
             let mut out = output.lock().unwrap_or_else(|e| e.into_inner());
             out.write_all(text.as_bytes())?;
             if flush {
                 out.flush()?;
             }
-            Ok(())
+            Ok(text)
         }));
         Ok(())
     }

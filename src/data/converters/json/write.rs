@@ -418,8 +418,12 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Bytes before the first one that may need escaping go out with the first run.
+    let plain = super::parse::plain_run(bytes, |b| {
+        b == b'"' || b == b'\\' || b < 0x20 || (0xF0..=0xF4).contains(&b)
+    });
     let mut run_start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(plain) {
         if i < run_start {
             continue; // inside a character already written
         }
@@ -486,6 +490,12 @@ mod tests {
             "\"\\u0000\\u001F\u{7F}\\n\\t\""
         );
         assert_eq!(string("é😀"), "\"é\\uD83D\\uDE00\"");
+        let long = "y".repeat(40);
+        assert_eq!(string(&long), format!("\"{long}\""));
+        assert_eq!(
+            string(&format!("{long}\n{long}😀")),
+            format!("\"{long}\\n{long}\\uD83D\\uDE00\"")
+        );
     }
 
     #[test]
