@@ -5,36 +5,10 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-/// `kubectl` from the lab, with the lab's kubeconfig.
-fn kubectl(args: &[&str]) -> Output {
-    let bin = common::lab_var("TRIBUTARY_LAB_BIN");
-    let kubectl = std::env::split_paths(&bin)
-        .map(|dir| dir.join("kubectl"))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "no kubectl in TRIBUTARY_LAB_BIN={bin}; {}",
-                common::LAB_HINT
-            )
-        });
-    Command::new(kubectl)
-        .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-        .args(args)
-        .output()
-        .expect("cannot run kubectl")
-}
-
-fn kubectl_ok(args: &[&str]) -> String {
-    let out = kubectl(args);
-    assert!(
-        out.status.success(),
-        "kubectl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use common::kube_lab::{install_crds, kubectl, kubectl_output};
+use common::standalone::unique;
 
 /// Pipes `yaml` into `kubectl create -f -`; returns the output.
 fn create(namespace: &str, yaml: &str) -> Output {
@@ -45,19 +19,7 @@ fn create(namespace: &str, yaml: &str) -> Output {
         .unwrap()
         .write_all(yaml.as_bytes())
         .unwrap();
-    kubectl(&["create", "-n", namespace, "-f", file.to_str().unwrap()])
-}
-
-fn install_crds() {
-    let crds = concat!(env!("CARGO_MANIFEST_DIR"), "/crds/tributary.dev.yaml");
-    kubectl_ok(&["apply", "--server-side", "--force-conflicts", "-f", crds]);
-    kubectl_ok(&[
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
-        "crd/kafkaconnects.tributary.dev",
-        "crd/kafkaconnectors.tributary.dev",
-    ]);
+    kubectl_output(&["create", "-n", namespace, "-f", file.to_str().unwrap()])
 }
 
 /// A fresh namespace, deleted when dropped.
@@ -65,19 +27,15 @@ struct Namespace(String);
 
 impl Namespace {
     fn new(prefix: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!("{prefix}-{}-{nanos}", std::process::id());
-        kubectl_ok(&["create", "namespace", &name]);
+        let name = unique(prefix);
+        kubectl(&["create", "namespace", &name]);
         Namespace(name)
     }
 }
 
 impl Drop for Namespace {
     fn drop(&mut self) {
-        let _ = kubectl(&["delete", "namespace", &self.0, "--wait=false"]);
+        let _ = kubectl_output(&["delete", "namespace", &self.0, "--wait=false"]);
     }
 }
 
@@ -119,7 +77,7 @@ fn the_api_server_validates_connectors_and_clusters() {
         );
     }
     // `replicas` defaults to 1.
-    let replicas = kubectl_ok(&[
+    let replicas = kubectl(&[
         "get",
         "kc",
         "defaults",
@@ -185,7 +143,7 @@ fn explain_printer_columns_short_names_and_scale() {
     ];
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let explained = kubectl_ok(&["explain", "kafkaconnector.spec"]);
+        let explained = kubectl(&["explain", "kafkaconnector.spec"]);
         let missing: Vec<&str> = wanted
             .iter()
             .copied()
@@ -200,7 +158,7 @@ fn explain_printer_columns_short_names_and_scale() {
         );
         std::thread::sleep(std::time::Duration::from_secs(2));
     }
-    let explained = kubectl_ok(&["explain", "kafkaconnect.status"]);
+    let explained = kubectl(&["explain", "kafkaconnect.status"]);
     assert!(explained.contains("observedGeneration"), "{explained}");
 
     let out = create(
@@ -212,7 +170,7 @@ fn explain_printer_columns_short_names_and_scale() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let table = kubectl_ok(&["get", "kctr", "-n", &ns.0]);
+    let table = kubectl(&["get", "kctr", "-n", &ns.0]);
     let header = table.lines().next().unwrap_or_default();
     for column in ["NAME", "CLASS", "STATE", "TASKS", "AGE"] {
         assert!(header.contains(column), "no {column} column: {table}");
@@ -228,12 +186,12 @@ fn explain_printer_columns_short_names_and_scale() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let header = kubectl_ok(&["get", "kc", "-n", &ns.0]);
+    let header = kubectl(&["get", "kc", "-n", &ns.0]);
     for column in ["DESIRED", "WORKERS", "READY", "BOOTSTRAP"] {
         assert!(header.contains(column), "no {column} column: {header}");
     }
-    kubectl_ok(&["scale", "kafkaconnect/x", "-n", &ns.0, "--replicas=3"]);
-    let replicas = kubectl_ok(&[
+    kubectl(&["scale", "kafkaconnect/x", "-n", &ns.0, "--replicas=3"]);
+    let replicas = kubectl(&[
         "get",
         "kafkaconnect",
         "x",
@@ -244,7 +202,7 @@ fn explain_printer_columns_short_names_and_scale() {
     ]);
     assert_eq!(replicas, "3");
     // The scale subresource reads back the same number.
-    let scale = kubectl_ok(&[
+    let scale = kubectl(&[
         "get",
         "--raw",
         &format!(
@@ -256,7 +214,7 @@ fn explain_printer_columns_short_names_and_scale() {
     assert_eq!(scale["spec"]["replicas"], 3);
 
     // `status` is a subresource: a main-resource update cannot set it.
-    let patched = kubectl(&[
+    let patched = kubectl_output(&[
         "patch",
         "kafkaconnect",
         "x",
@@ -267,7 +225,7 @@ fn explain_printer_columns_short_names_and_scale() {
         r#"{"status":{"replicas":7}}"#,
     ]);
     assert!(patched.status.success());
-    let status = kubectl_ok(&[
+    let status = kubectl(&[
         "get",
         "kafkaconnect",
         "x",

@@ -9,11 +9,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use common::kube_lab::{lab_tool, run_tool};
 use serde_json::{Value, json};
 
 const CHART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/charts/tributary");
@@ -44,36 +44,9 @@ const BUILT_IN_KINDS: &[&str] = &[
     "ClusterRoleBinding",
 ];
 
-/// A lab tool (`helm`, `kubectl`, `kubeconform`) from `TRIBUTARY_LAB_BIN`.
-fn tool(name: &str) -> PathBuf {
-    let bin = common::lab_var("TRIBUTARY_LAB_BIN");
-    std::env::split_paths(&bin)
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| panic!("no {name} in TRIBUTARY_LAB_BIN={bin}; {}", common::LAB_HINT))
-}
-
-/// Runs a lab tool as the lab's admin, feeding `stdin`.
-fn run(name: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(tool(name))
-        .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {name}: {e}"));
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
 /// Runs a lab tool and returns its stdout; fails the test with its output otherwise.
 fn ok(name: &str, args: &[&str], stdin: Option<&str>) -> String {
-    let out = run(name, args, stdin);
+    let out = run_tool(name, args, stdin);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -168,7 +141,7 @@ fn values_schema_refuses_unknown_and_mistyped_values() {
         "replicaCount=two",
         "image.pullPolicy=Sometimes",
     ] {
-        let out = run("helm", &["template", "t", CHART, "--set", bad], None);
+        let out = run_tool("helm", &["template", "t", CHART, "--set", bad], None);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             !out.status.success() && stderr.contains("schema"),
@@ -288,7 +261,7 @@ fn kubeconform(manifests: &str, schema_location: &str) -> Vec<(String, String)> 
     // No `-schema-location default`: it downloads from GitHub and the lab is offline.
     // `-ignore-missing-schemas` is for the ServiceMonitor only; the caller checks that
     // nothing else is skipped.
-    let out = run(
+    let out = run_tool(
         "kubeconform",
         &[
             "-strict",
@@ -346,7 +319,7 @@ fn rendered_chart_and_examples_validate_strictly() {
 
     // A typo in an example would be caught: the schema is strict.
     let typo = examples.replacen("tasksMax:", "taskMax:", 1);
-    let out = run(
+    let out = run_tool(
         "kubeconform",
         &["-strict", "-schema-location", &location, "-"],
         Some(&typo),
@@ -357,7 +330,7 @@ fn rendered_chart_and_examples_validate_strictly() {
     let namespace = format!("helm-render-{pid}");
     ok("kubectl", &["create", "namespace", &namespace], None);
     // The all-on values watch the `connect` namespace.
-    let _ = run("kubectl", &["create", "namespace", "connect"], None);
+    let _ = run_tool("kubectl", &["create", "namespace", "connect"], None);
     ok(
         "kubectl",
         &[
@@ -384,7 +357,7 @@ fn rendered_chart_and_examples_validate_strictly() {
         let rendered = ok("helm", &args, None);
         // A typo in a built-in kind would be caught too.
         let typo = rendered.replacen("containerPort:", "containerPorts:", 1);
-        let out = run(
+        let out = run_tool(
             "kubeconform",
             &[
                 "-strict",
@@ -420,7 +393,7 @@ fn rendered_chart_and_examples_validate_strictly() {
             assert!(!rendered.contains("kind: ServiceMonitor"));
         }
     }
-    let _ = run(
+    let _ = run_tool(
         "kubectl",
         &["delete", "namespace", &namespace, "--wait=false"],
         None,
@@ -436,7 +409,7 @@ struct Release {
 impl Drop for Release {
     fn drop(&mut self) {
         // Connectors first: they would stay behind in the Terminating namespace.
-        let _ = run(
+        let _ = run_tool(
             "kubectl",
             &[
                 "delete",
@@ -448,13 +421,13 @@ impl Drop for Release {
             ],
             None,
         );
-        let _ = run(
+        let _ = run_tool(
             "helm",
             &["uninstall", &self.name, "-n", &self.namespace],
             None,
         );
         // The lab has no namespace controller: the namespace stays Terminating, harmlessly.
-        let _ = run(
+        let _ = run_tool(
             "kubectl",
             &["delete", "namespace", &self.namespace, "--wait=false"],
             None,
@@ -514,7 +487,7 @@ fn wait_for(what: &str, logs: &Path, mut check: impl FnMut() -> bool) {
 }
 
 fn can_i(namespace: &str, user: &str, verb: &str, resource: &str) -> bool {
-    let out = run(
+    let out = run_tool(
         "kubectl",
         &[
             "auth", "can-i", verb, resource, "-n", namespace, "--as", user,
@@ -579,8 +552,8 @@ fn install_and_reconcile(mode: &Mode) {
     let dir = tempfile::tempdir().unwrap();
     // Lab first (fails loudly without it), so the cleanup guard cannot panic while
     // unwinding.
-    tool("helm");
-    tool("kubectl");
+    lab_tool("helm");
+    lab_tool("kubectl");
     common::lab_var("KUBECONFIG");
     let _release = Release {
         name: release.clone(),
@@ -749,7 +722,7 @@ fn install_and_reconcile(mode: &Mode) {
             .expect("cannot start tributary operator"),
     );
 
-    let get = |args: &[&str]| run("kubectl", args, None);
+    let get = |args: &[&str]| run_tool("kubectl", args, None);
     wait_for("StatefulSet quickstart-worker", &logs, || {
         get(&["get", "statefulset", "quickstart-worker", "-n", &namespace])
             .status

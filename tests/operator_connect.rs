@@ -10,141 +10,26 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
 
+use common::kube_lab::{
+    Operator, create_namespace, delete_namespace, eventually, fast_lease_timing, install_crds,
+    kubectl, lab_client, operator_config,
+};
+use common::standalone::free_port;
+use common::workers::http_get;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
 use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
-use kube::{Client, Resource, ResourceExt};
+use kube::{Resource, ResourceExt};
 use tributary::api::{KafkaConnect, KafkaConnectSpec};
-use tributary::controller::leader::{LeaseElector, LeaseTiming};
-use tributary::controller::{self, OperatorConfig, State};
+use tributary::controller::State;
+use tributary::controller::leader::LeaseElector;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-async fn lab_client() -> Client {
-    // Fails loudly, with the lab hint, when the lab is not up.
-    let kubeconfig = common::lab_var("KUBECONFIG");
-    let config = kube::Config::from_custom_kubeconfig(
-        kube::config::Kubeconfig::read_from(&kubeconfig).expect("cannot read the lab kubeconfig"),
-        &Default::default(),
-    )
-    .await
-    .expect("invalid lab kubeconfig");
-    Client::try_from(config).expect("cannot build a client")
-}
-
-fn install_crds() {
-    let bin = common::lab_var("TRIBUTARY_LAB_BIN");
-    let kubectl = std::env::split_paths(&bin)
-        .map(|dir| dir.join("kubectl"))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| panic!("no kubectl in {bin}; {}", common::LAB_HINT));
-    let crds = concat!(env!("CARGO_MANIFEST_DIR"), "/crds/tributary.dev.yaml");
-    for args in [
-        vec!["apply", "--server-side", "--force-conflicts", "-f", crds],
-        vec![
-            "wait",
-            "--for=condition=Established",
-            "--timeout=60s",
-            "crd/kafkaconnects.tributary.dev",
-            "crd/kafkaconnectors.tributary.dev",
-        ],
-    ] {
-        let out = Command::new(&kubectl)
-            .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-            .args(&args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-fn kubectl(args: &[&str]) {
-    let bin = common::lab_var("TRIBUTARY_LAB_BIN");
-    let kubectl = std::env::split_paths(&bin)
-        .map(|dir| dir.join("kubectl"))
-        .find(|path| path.is_file())
-        .unwrap();
-    let out = Command::new(kubectl)
-        .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "kubectl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-async fn create_namespace(client: &Client, prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let name = format!("{prefix}-{}-{nanos}", std::process::id());
-    let api: Api<Namespace> = Api::all(client.clone());
-    let ns = Namespace {
-        metadata: ObjectMeta {
-            name: Some(name.clone()),
-            ..ObjectMeta::default()
-        },
-        ..Namespace::default()
-    };
-    api.create(&PostParams::default(), &ns).await.unwrap();
-    name
-}
-
-async fn delete_namespace(client: &Client, name: &str) {
-    let api: Api<Namespace> = Api::all(client.clone());
-    let _ = api.delete(name, &DeleteParams::default()).await;
-}
-
-/// Polls `check` until it returns `Some`, or fails with `what` after [`TIMEOUT`].
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-fn fast_timing() -> LeaseTiming {
-    LeaseTiming {
-        duration: Duration::from_secs(3),
-        renew_deadline: Duration::from_secs(2),
-        retry_period: Duration::from_millis(300),
-    }
-}
-
-fn operator_config(ns: &str, identity: &str) -> OperatorConfig {
-    OperatorConfig {
-        watch_namespace: Some(ns.to_string()),
-        lease_namespace: ns.to_string(),
-        lease_name: "tributary-operator".into(),
-        identity: identity.into(),
-        default_image: "tributary:test".into(),
-        lease_timing: fast_timing(),
-    }
-}
 
 fn assert_owned<K: Resource>(child: &K, owner: &KafkaConnect) {
     let refs = child.meta().owner_references.clone().unwrap_or_default();
@@ -180,15 +65,7 @@ async fn a_kafka_connect_becomes_its_worker_resources_and_goes_away_with_them() 
     let ns = create_namespace(&client, "operator-connect").await;
 
     let state = State::default();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let operator = tokio::spawn(controller::run(
-        state.clone(),
-        client.clone(),
-        operator_config(&ns, "operator-a"),
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let operator = Operator::start(state.clone(), &client, operator_config(&ns, "operator-a"));
 
     // A fresh worker Lease, as a worker pod would hold it.
     let leases: Api<Lease> = Api::namespaced(client.clone(), &ns);
@@ -228,7 +105,7 @@ async fn a_kafka_connect_becomes_its_worker_resources_and_goes_away_with_them() 
         .await
         .unwrap();
 
-    let connect = eventually("Ready status at generation 1", || async {
+    let connect = eventually("Ready status at generation 1", TIMEOUT, || async {
         let c = connects.get("conn").await.ok()?;
         let status = c.status.clone()?;
         let ready = status
@@ -365,7 +242,7 @@ async fn a_kafka_connect_becomes_its_worker_resources_and_goes_away_with_them() 
 
     // An Event says what the operator did.
     let events: Api<Event> = Api::namespaced(client.clone(), &ns);
-    eventually("an Applied event", || async {
+    eventually("an Applied event", TIMEOUT, || async {
         let list = events.list(&ListParams::default()).await.ok()?;
         list.items
             .iter()
@@ -379,12 +256,12 @@ async fn a_kafka_connect_becomes_its_worker_resources_and_goes_away_with_them() 
 
     // `kubectl scale` → spec.replicas → StatefulSet replicas, and a new observedGeneration.
     kubectl(&["scale", "kafkaconnect/conn", "-n", &ns, "--replicas=3"]);
-    eventually("StatefulSet at 3 replicas", || async {
+    eventually("StatefulSet at 3 replicas", TIMEOUT, || async {
         let set = sets.get("conn-worker").await.ok()?;
         (set.spec?.replicas == Some(3)).then_some(())
     })
     .await;
-    eventually("observedGeneration of the scaled spec", || async {
+    eventually("observedGeneration of the scaled spec", TIMEOUT, || async {
         let c = connects.get("conn").await.ok()?;
         (c.metadata.generation == Some(2) && c.status?.observed_generation == Some(2)).then_some(())
     })
@@ -406,7 +283,7 @@ async fn a_kafka_connect_becomes_its_worker_resources_and_goes_away_with_them() 
         .delete("conn", &DeleteParams::default())
         .await
         .unwrap();
-    eventually("the KafkaConnect to be gone", || async {
+    eventually("the KafkaConnect to be gone", TIMEOUT, || async {
         connects.get_opt("conn").await.ok()?.is_none().then_some(())
     })
     .await;
@@ -425,8 +302,7 @@ async fn a_kafka_connect_becomes_its_worker_resources_and_goes_away_with_them() 
     assert!(roles.get_opt("conn-worker").await.unwrap().is_none());
 
     // A clean stop releases the leader lease.
-    stop.send(()).unwrap();
-    operator.await.unwrap().unwrap();
+    operator.stop().await.unwrap().unwrap();
     let lease = leases.get("tributary-operator").await.unwrap();
     assert_eq!(lease.spec.unwrap().holder_identity, None);
     delete_namespace(&client, &ns).await;
@@ -437,8 +313,8 @@ async fn only_one_elector_leads_and_a_standby_takes_over_an_expired_lease() {
     let client = lab_client().await;
     let ns = create_namespace(&client, "operator-lease").await;
     let leases: Api<Lease> = Api::namespaced(client.clone(), &ns);
-    let a = LeaseElector::new(leases.clone(), "op", "a", fast_timing());
-    let b = LeaseElector::new(leases.clone(), "op", "b", fast_timing());
+    let a = LeaseElector::new(leases.clone(), "op", "a", fast_lease_timing());
+    let b = LeaseElector::new(leases.clone(), "op", "b", fast_lease_timing());
 
     assert!(a.try_acquire_or_renew().await.unwrap());
     assert!(
@@ -470,52 +346,21 @@ async fn a_second_operator_waits_while_the_first_leads() {
     let ns = create_namespace(&client, "operator-standby").await;
     let first = State::default();
     let second = State::default();
-    let (stop_first, first_stopped) = tokio::sync::oneshot::channel::<()>();
-    let (stop_second, second_stopped) = tokio::sync::oneshot::channel::<()>();
-    let one = tokio::spawn(controller::run(
-        first.clone(),
-        client.clone(),
-        operator_config(&ns, "one"),
-        async move {
-            let _ = first_stopped.await;
-        },
-    ));
-    eventually("the first operator to lead", || async {
+    let one = Operator::start(first.clone(), &client, operator_config(&ns, "one"));
+    eventually("the first operator to lead", TIMEOUT, || async {
         first.is_leader().then_some(())
     })
     .await;
-    let two = tokio::spawn(controller::run(
-        second.clone(),
-        client.clone(),
-        operator_config(&ns, "two"),
-        async move {
-            let _ = second_stopped.await;
-        },
-    ));
+    let two = Operator::start(second.clone(), &client, operator_config(&ns, "two"));
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert!(!second.is_leader(), "two leaders at once");
-    stop_first.send(()).unwrap();
-    one.await.unwrap().unwrap();
-    eventually("the standby to lead after a release", || async {
+    one.stop().await.unwrap().unwrap();
+    eventually("the standby to lead after a release", TIMEOUT, || async {
         second.is_leader().then_some(())
     })
     .await;
-    stop_second.send(()).unwrap();
-    two.await.unwrap().unwrap();
+    two.stop().await.unwrap().unwrap();
     delete_namespace(&client, &ns).await;
-}
-
-/// `GET path` over plain HTTP/1.0; returns the status code and body.
-async fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.ok()?;
-    let code = response.split_whitespace().nth(1)?.parse().ok()?;
-    let body = response.split_once("\r\n\r\n")?.1.to_string();
-    Some((code, body))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -523,12 +368,7 @@ async fn the_operator_binary_serves_health_readiness_and_metrics_and_stops_on_si
     let client = lab_client().await;
     install_crds();
     let ns = create_namespace(&client, "operator-binary").await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+    let addr = format!("127.0.0.1:{}", free_port());
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tributary"))
         .arg("operator")
         .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
@@ -540,7 +380,7 @@ async fn the_operator_binary_serves_health_readiness_and_metrics_and_stops_on_si
         .spawn()
         .expect("cannot start tributary operator");
 
-    let (code, body) = eventually("/readyz to answer 200", || async {
+    let (code, body) = eventually("/readyz to answer 200", TIMEOUT, || async {
         http_get(&addr, "/readyz")
             .await
             .filter(|(code, _)| *code == 200)
@@ -551,7 +391,7 @@ async fn the_operator_binary_serves_health_readiness_and_metrics_and_stops_on_si
 
     // It leads (the lease names it) and reconciles: the metrics show a KafkaConnect run.
     let leases: Api<Lease> = Api::namespaced(client.clone(), &ns);
-    eventually("the binary to hold the lease", || async {
+    eventually("the binary to hold the lease", TIMEOUT, || async {
         let spec = leases.get_opt("tributary-operator").await.ok()??.spec?;
         (spec.holder_identity.as_deref() == Some("operator-binary")).then_some(())
     })
@@ -566,7 +406,7 @@ async fn the_operator_binary_serves_health_readiness_and_metrics_and_stops_on_si
         .create(&PostParams::default(), &KafkaConnect::new("bin", spec))
         .await
         .unwrap();
-    let metrics = eventually("reconcile metrics", || async {
+    let metrics = eventually("reconcile metrics", TIMEOUT, || async {
         let (code, body) = http_get(&addr, "/metrics").await?;
         (code == 200
             && body.contains("tributary_operator_reconciliations_total{kind=\"KafkaConnect\"}"))

@@ -8,260 +8,92 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Namespace;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use common::files::{append, lines, sink_has};
+use common::kube_lab::{
+    Operator, connector, create_kafka_connect, create_namespace, delete_namespace, eventually,
+    install_crds, lab_client,
+};
+use common::workers::{
+    Process, STRING_CONVERTER, start_worker, start_worker_with, write_worker_properties,
+};
 use kube::Client;
-use kube::api::{Api, DeleteParams, PostParams};
-use tributary::api::{KafkaConnect, KafkaConnectSpec, KafkaConnector, KafkaConnectorSpec};
-use tributary::controller::leader::LeaseTiming;
-use tributary::controller::{self, OperatorConfig, State};
+use kube::api::{Api, PostParams};
+use tributary::api::KafkaConnector;
 
 const CLUSTER: &str = "files";
 
-async fn lab_client() -> Client {
-    let kubeconfig = common::lab_var("KUBECONFIG");
-    let config = kube::Config::from_custom_kubeconfig(
-        kube::config::Kubeconfig::read_from(&kubeconfig).expect("cannot read the lab kubeconfig"),
-        &Default::default(),
-    )
-    .await
-    .expect("invalid lab kubeconfig");
-    Client::try_from(config).expect("cannot build a client")
+/// What each test starts from: its namespace; a folder with an empty source file and the
+/// workers' properties (source offsets in `<topic>-offsets`, of `partitions` partitions);
+/// the operator; a `KafkaConnect` of `replicas` workers; and the seed's file source and
+/// sink over the topic `<topic_prefix>-<nanos>`.
+struct Seed {
+    client: Client,
+    ns: String,
+    dir: tempfile::TempDir,
+    source_file: PathBuf,
+    sink_file: PathBuf,
+    operator: Operator,
+    connectors: Api<KafkaConnector>,
 }
 
-fn kubectl(args: &[&str]) {
-    let bin = common::lab_var("TRIBUTARY_LAB_BIN");
-    let kubectl = std::env::split_paths(&bin)
-        .map(|dir| dir.join("kubectl"))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| panic!("no kubectl in {bin}; {}", common::LAB_HINT));
-    let out = Command::new(kubectl)
-        .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "kubectl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn install_crds() {
-    let crds = concat!(env!("CARGO_MANIFEST_DIR"), "/crds/tributary.dev.yaml");
-    kubectl(&["apply", "--server-side", "--force-conflicts", "-f", crds]);
-    kubectl(&[
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
-        "crd/kafkaconnects.tributary.dev",
-        "crd/kafkaconnectors.tributary.dev",
-    ]);
-}
-
-async fn create_namespace(client: &Client) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let name = format!("operator-connectors-{}-{nanos}", std::process::id());
-    let api: Api<Namespace> = Api::all(client.clone());
-    let ns = Namespace {
-        metadata: ObjectMeta {
-            name: Some(name.clone()),
-            ..ObjectMeta::default()
-        },
-        ..Namespace::default()
-    };
-    api.create(&PostParams::default(), &ns).await.unwrap();
-    name
-}
-
-/// Polls `check` until it returns `Some`, or fails with `what` after `timeout`.
-async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
+impl Seed {
+    async fn start(topic_prefix: &str, partitions: u32, replicas: i32) -> Seed {
+        let client = lab_client().await;
+        let bootstrap = common::bootstrap_servers();
+        install_crds();
+        let ns = create_namespace(&client, "operator-connectors").await;
+        let dir = tempfile::tempdir().unwrap();
+        let source_file = dir.path().join("source.txt");
+        let sink_file = dir.path().join("sink.txt");
+        std::fs::write(&source_file, "").unwrap();
+        let topic = format!("{topic_prefix}-{}", ns.rsplit('-').next().unwrap());
+        write_worker_properties(
+            dir.path(),
+            STRING_CONVERTER,
+            1000,
+            &format!("{topic}-offsets"),
+            partitions,
         );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
 
-/// A `tributary worker` process with a pod's environment; killed when dropped, and its
-/// log printed when the test is failing.
-struct WorkerProcess(Child, std::path::PathBuf);
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.1).unwrap_or_default();
-            eprintln!("--- {} ---\n{log}", self.1.display());
+        let operator = Operator::start_in(&client, &ns);
+        create_kafka_connect(&client, &ns, CLUSTER, replicas, &bootstrap).await;
+        let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
+        for c in [
+            connector(
+                CLUSTER,
+                "file-source",
+                "FileStreamSource",
+                &[
+                    ("file", source_file.display().to_string()),
+                    ("topic", topic.clone()),
+                ],
+            ),
+            connector(
+                CLUSTER,
+                "file-sink",
+                "FileStreamSink",
+                &[
+                    ("file", sink_file.display().to_string()),
+                    ("topics", topic.clone()),
+                ],
+            ),
+        ] {
+            connectors.create(&PostParams::default(), &c).await.unwrap();
+        }
+        Seed {
+            client,
+            ns,
+            dir,
+            source_file,
+            sink_file,
+            operator,
+            connectors,
         }
     }
-}
-
-fn start_worker(pod: &str, ns: &str, dir: &std::path::Path) -> WorkerProcess {
-    start_worker_with(pod, ns, dir, &common::lab_var("KUBECONFIG"))
-}
-
-fn start_worker_with(
-    pod: &str,
-    ns: &str,
-    dir: &std::path::Path,
-    kubeconfig: &str,
-) -> WorkerProcess {
-    let log_path = dir.join(format!("{pod}.log"));
-    let log = std::fs::File::create(&log_path).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_tributary"))
-        .arg("worker")
-        .env("KUBECONFIG", kubeconfig)
-        .env("POD_NAME", pod)
-        .env("POD_NAMESPACE", ns)
-        .env("TRIBUTARY_CLUSTER", CLUSTER)
-        .env("TRIBUTARY_WORKER_CONFIG", dir.join("worker.properties"))
-        .env("TRIBUTARY_WORKER_LISTEN", "127.0.0.1:0")
-        .env("TRIBUTARY_OFFSETS_FILE", dir.join(format!("{pod}.offsets")))
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("cannot start tributary worker");
-    WorkerProcess(child, log_path)
-}
-
-fn connector(name: &str, class: &str, config: &[(&str, String)]) -> KafkaConnector {
-    let mut c = KafkaConnector::new(
-        name,
-        KafkaConnectorSpec {
-            class: class.into(),
-            tasks_max: Some(1),
-            config: config
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-            ..KafkaConnectorSpec::default()
-        },
-    );
-    c.metadata.labels = Some(BTreeMap::from([(
-        "tributary.dev/cluster".into(),
-        CLUSTER.into(),
-    )]));
-    c
-}
-
-/// The in-process operator of a test.
-struct Operator {
-    stop: tokio::sync::oneshot::Sender<()>,
-    handle: tokio::task::JoinHandle<controller::Result<()>>,
-}
-
-impl Operator {
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        let _ = self.handle.await;
-    }
-}
-
-/// Starts the operator on `ns`, then applies a `KafkaConnect` of `replicas` workers and
-/// the seed's file source and sink over `topic`.
-async fn apply_seed_cluster(
-    client: &Client,
-    ns: &str,
-    bootstrap: &str,
-    replicas: i32,
-    source_file: &std::path::Path,
-    sink_file: &std::path::Path,
-    topic: &str,
-) -> Operator {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(controller::run(
-        State::default(),
-        client.clone(),
-        OperatorConfig {
-            watch_namespace: Some(ns.to_owned()),
-            lease_namespace: ns.to_owned(),
-            lease_name: "tributary-operator".into(),
-            identity: "operator-a".into(),
-            default_image: "tributary:test".into(),
-            lease_timing: LeaseTiming {
-                duration: Duration::from_secs(3),
-                renew_deadline: Duration::from_secs(2),
-                retry_period: Duration::from_millis(300),
-            },
-        },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    Api::<KafkaConnect>::namespaced(client.clone(), ns)
-        .create(
-            &PostParams::default(),
-            &KafkaConnect::new(
-                CLUSTER,
-                KafkaConnectSpec {
-                    replicas,
-                    bootstrap_servers: bootstrap.to_owned(),
-                    ..KafkaConnectSpec::default()
-                },
-            ),
-        )
-        .await
-        .unwrap();
-    let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), ns);
-    for c in [
-        connector(
-            "file-source",
-            "FileStreamSource",
-            &[
-                ("file", source_file.display().to_string()),
-                ("topic", topic.to_owned()),
-            ],
-        ),
-        connector(
-            "file-sink",
-            "FileStreamSink",
-            &[
-                ("file", sink_file.display().to_string()),
-                ("topics", topic.to_owned()),
-            ],
-        ),
-    ] {
-        connectors.create(&PostParams::default(), &c).await.unwrap();
-    }
-    Operator { stop, handle }
-}
-
-fn append(path: &std::path::Path, lines: &[String]) {
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .unwrap();
-    for line in lines {
-        writeln!(file, "{line}").unwrap();
-    }
-}
-
-fn sink_has(path: &std::path::Path, lines: &[String]) -> Option<()> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let got: std::collections::BTreeSet<&str> = text.lines().collect();
-    lines.iter().all(|l| got.contains(l.as_str())).then_some(())
 }
 
 /// The worker running task 0 of `name`, when it reports it RUNNING on its assigned worker.
@@ -276,53 +108,28 @@ async fn running_task_worker(api: &Api<KafkaConnector>, name: &str) -> Option<St
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
-    let client = lab_client().await;
-    let bootstrap = common::bootstrap_servers();
-    install_crds();
-    let ns = create_namespace(&client).await;
-    let dir = tempfile::tempdir().unwrap();
-    let source_file = dir.path().join("source.txt");
-    let sink_file = dir.path().join("sink.txt");
-    std::fs::write(&source_file, "").unwrap();
-    let topic = format!("connectors-{}", ns.rsplit('-').next().unwrap());
-    std::fs::write(
-        dir.path().join("worker.properties"),
-        format!(
-            "bootstrap.servers={bootstrap}\n\
-             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             value.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             offset.flush.interval.ms=1000\n\
-             offset.storage.topic={topic}-offsets\n\
-             offset.storage.partitions=5\n\
-             offset.storage.replication.factor=1\n"
-        ),
-    )
-    .unwrap();
-
-    let operator = apply_seed_cluster(
-        &client,
-        &ns,
-        &bootstrap,
-        2,
-        &source_file,
-        &sink_file,
-        &topic,
-    )
-    .await;
-    let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
+    let Seed {
+        client,
+        ns,
+        dir,
+        source_file,
+        sink_file,
+        operator,
+        connectors,
+    } = Seed::start("connectors", 5, 2).await;
 
     let mut workers = BTreeMap::from([
         (
             "files-worker-0",
-            start_worker("files-worker-0", &ns, dir.path()),
+            start_worker(CLUSTER, "files-worker-0", &ns, dir.path()),
         ),
         (
             "files-worker-1",
-            start_worker("files-worker-1", &ns, dir.path()),
+            start_worker(CLUSTER, "files-worker-1", &ns, dir.path()),
         ),
     ]);
 
-    let first: Vec<String> = (0..20).map(|i| format!("first line {i}")).collect();
+    let first = lines("first line", 20);
     append(&source_file, &first);
     eventually(
         "the first lines in the sink file",
@@ -369,8 +176,8 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
         .map(|w| w.to_string())
         .unwrap();
     let mut killed = workers.remove(victim.as_str()).unwrap();
-    killed.0.kill().unwrap();
-    killed.0.wait().unwrap();
+    killed.child.kill().unwrap();
+    killed.child.wait().unwrap();
     let killed_at = tokio::time::Instant::now();
 
     eventually(
@@ -388,7 +195,7 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
         "the source task took {took:?} to move to {survivor}"
     );
 
-    let second: Vec<String> = (0..20).map(|i| format!("second line {i}")).collect();
+    let second = lines("second line", 20);
     append(&source_file, &second);
     eventually(
         "the second lines in the sink file",
@@ -405,11 +212,11 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
     // SIGTERM: a clean stop releases the worker's status entries and expires its lease.
     let mut last = workers.remove(survivor.as_str()).unwrap();
     let term = Command::new("kill")
-        .args(["-TERM", &last.0.id().to_string()])
+        .args(["-TERM", &last.child.id().to_string()])
         .status()
         .unwrap();
     assert!(term.success());
-    let exit = last.0.wait().unwrap();
+    let exit = last.child.wait().unwrap();
     assert!(exit.success(), "worker exited with {exit}");
     for name in ["file-source", "file-sink"] {
         let status = connectors.get(name).await.unwrap().status.unwrap();
@@ -429,10 +236,8 @@ async fn file_connectors_run_on_two_workers_and_survive_a_killed_worker() {
     assert!(age > 60, "the lease was renewed {age} s ago: not released");
 
     drop(workers);
-    operator.stop().await;
-    let _ = Api::<Namespace>::all(client)
-        .delete(&ns, &DeleteParams::default())
-        .await;
+    let _ = operator.stop().await;
+    delete_namespace(&client, &ns).await;
 }
 
 async fn patch_spec(api: &Api<KafkaConnector>, name: &str, spec: serde_json::Value) {
@@ -456,62 +261,34 @@ async fn sink_states(api: &Api<KafkaConnector>) -> Option<(String, Vec<String>, 
     ))
 }
 
-fn log_count(worker: &WorkerProcess, needle: &str) -> usize {
-    std::fs::read_to_string(&worker.1)
-        .unwrap_or_default()
-        .matches(needle)
-        .count()
+fn log_count(worker: &Process, needle: &str) -> usize {
+    worker.log_text().matches(needle).count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_resume_tasks_max_and_stop_change_only_their_connector() {
-    let client = lab_client().await;
-    let bootstrap = common::bootstrap_servers();
-    install_crds();
-    let ns = create_namespace(&client).await;
-    let dir = tempfile::tempdir().unwrap();
-    let source_file = dir.path().join("source.txt");
-    let sink_file = dir.path().join("sink.txt");
-    std::fs::write(&source_file, "").unwrap();
-    let topic = format!("connectors-state-{}", ns.rsplit('-').next().unwrap());
-    std::fs::write(
-        dir.path().join("worker.properties"),
-        format!(
-            "bootstrap.servers={bootstrap}\n\
-             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             value.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             offset.flush.interval.ms=1000\n\
-             offset.storage.topic={topic}-offsets\n\
-             offset.storage.partitions=1\n\
-             offset.storage.replication.factor=1\n"
-        ),
-    )
-    .unwrap();
-    let operator = apply_seed_cluster(
-        &client,
-        &ns,
-        &bootstrap,
-        2,
-        &source_file,
-        &sink_file,
-        &topic,
-    )
-    .await;
-    let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
+    let Seed {
+        client,
+        ns,
+        dir,
+        source_file,
+        sink_file,
+        operator,
+        connectors,
+    } = Seed::start("connectors-state", 1, 2).await;
     let workers = [
-        start_worker("files-worker-0", &ns, dir.path()),
-        start_worker("files-worker-1", &ns, dir.path()),
+        start_worker(CLUSTER, "files-worker-0", &ns, dir.path()),
+        start_worker(CLUSTER, "files-worker-1", &ns, dir.path()),
     ];
-    let starts = |workers: &[WorkerProcess]| -> usize {
+    let starts = |workers: &[Process]| -> usize {
         workers
             .iter()
             .map(|w| log_count(w, "starting assigned task task=file-source-0"))
             .sum()
     };
-    let batch = |name: &str| -> Vec<String> { (0..10).map(|i| format!("{name} {i}")).collect() };
     let long = Duration::from_secs(60);
 
-    let running = batch("running");
+    let running = lines("running", 10);
     append(&source_file, &running);
     eventually("lines while running", long, || async {
         sink_has(&sink_file, &running)
@@ -539,7 +316,7 @@ async fn pause_resume_tasks_max_and_stop_change_only_their_connector() {
         (connector == "PAUSED" && tasks == ["PAUSED"]).then_some(())
     })
     .await;
-    let paused = batch("paused");
+    let paused = lines("paused", 10);
     append(&source_file, &paused);
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert!(
@@ -566,7 +343,7 @@ async fn pause_resume_tasks_max_and_stop_change_only_their_connector() {
         (connector == "RUNNING" && tasks == ["RUNNING", "RUNNING"] && ready == "2/2").then_some(())
     })
     .await;
-    let two_tasks = batch("two tasks");
+    let two_tasks = lines("two tasks", 10);
     append(&source_file, &two_tasks);
     eventually("lines with two sink tasks", long, || async {
         sink_has(&sink_file, &two_tasks)
@@ -608,10 +385,8 @@ async fn pause_resume_tasks_max_and_stop_change_only_their_connector() {
     );
 
     drop(workers);
-    operator.stop().await;
-    let _ = Api::<Namespace>::all(client)
-        .delete(&ns, &DeleteParams::default())
-        .await;
+    let _ = operator.stop().await;
+    delete_namespace(&client, &ns).await;
 }
 
 /// A TCP proxy to the lab's API server that the test can cut and restore, to take the
@@ -664,28 +439,15 @@ impl ApiProxy {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_cut_off_from_the_api_server_stops_its_tasks_before_its_lease_expires() {
-    let client = lab_client().await;
-    let bootstrap = common::bootstrap_servers();
-    install_crds();
-    let ns = create_namespace(&client).await;
-    let dir = tempfile::tempdir().unwrap();
-    let source_file = dir.path().join("source.txt");
-    let sink_file = dir.path().join("sink.txt");
-    std::fs::write(&source_file, "").unwrap();
-    let topic = format!("connectors-fence-{}", ns.rsplit('-').next().unwrap());
-    std::fs::write(
-        dir.path().join("worker.properties"),
-        format!(
-            "bootstrap.servers={bootstrap}\n\
-             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             value.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             offset.flush.interval.ms=1000\n\
-             offset.storage.topic={topic}-offsets\n\
-             offset.storage.partitions=1\n\
-             offset.storage.replication.factor=1\n"
-        ),
-    )
-    .unwrap();
+    let Seed {
+        client,
+        ns,
+        dir,
+        source_file,
+        sink_file,
+        operator,
+        ..
+    } = Seed::start("connectors-fence", 1, 1).await;
     // The worker reaches the API server through a proxy the test controls.
     let lab_kubeconfig = std::fs::read_to_string(common::lab_var("KUBECONFIG")).unwrap();
     let server = kube::config::Kubeconfig::read_from(common::lab_var("KUBECONFIG"))
@@ -704,24 +466,15 @@ async fn a_worker_cut_off_from_the_api_server_stops_its_tasks_before_its_lease_e
     )
     .unwrap();
 
-    let operator = apply_seed_cluster(
-        &client,
-        &ns,
-        &bootstrap,
-        1,
-        &source_file,
-        &sink_file,
-        &topic,
-    )
-    .await;
     let worker = start_worker_with(
+        CLUSTER,
         "files-worker-0",
         &ns,
         dir.path(),
         kubeconfig.to_str().unwrap(),
     );
     let long = Duration::from_secs(60);
-    let before: Vec<String> = (0..10).map(|i| format!("before {i}")).collect();
+    let before = lines("before", 10);
     append(&source_file, &before);
     eventually("lines before the cut", long, || async {
         sink_has(&sink_file, &before)
@@ -738,7 +491,7 @@ async fn a_worker_cut_off_from_the_api_server_stops_its_tasks_before_its_lease_e
         ),
         1
     );
-    let during: Vec<String> = (0..10).map(|i| format!("during {i}")).collect();
+    let during = lines("during", 10);
     append(&source_file, &during);
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert!(
@@ -754,8 +507,6 @@ async fn a_worker_cut_off_from_the_api_server_stops_its_tasks_before_its_lease_e
     .await;
 
     drop(worker);
-    operator.stop().await;
-    let _ = Api::<Namespace>::all(client)
-        .delete(&ns, &DeleteParams::default())
-        .await;
+    let _ = operator.stop().await;
+    delete_namespace(&client, &ns).await;
 }

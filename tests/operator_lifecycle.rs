@@ -7,120 +7,39 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::files::{append, lines, sink_has, sink_has_none};
+use common::kube_lab::{
+    Operator, connector, create_kafka_connect, create_namespace, delete_namespace, eventually,
+    install_crds, kubectl, lab_client,
+};
+use common::standalone::free_port;
+use common::workers::{
+    Process, STRING_CONVERTER, http_get, spawn_logged, worker_command, write_worker_properties,
+};
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::Namespace;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Client;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use kube::runtime::watcher;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tributary::api::{
-    KafkaConnect, KafkaConnectSpec, KafkaConnector, KafkaConnectorSpec, RESTART_ANNOTATION,
-    restart_task_annotation,
-};
-use tributary::controller::leader::LeaseTiming;
-use tributary::controller::{self, OperatorConfig, State};
+use tributary::api::{KafkaConnector, RESTART_ANNOTATION, restart_task_annotation};
 
 const CLUSTER: &str = "life";
 const POD: &str = "life-worker-0";
-
-async fn lab_client() -> Client {
-    let kubeconfig = common::lab_var("KUBECONFIG");
-    let config = kube::Config::from_custom_kubeconfig(
-        kube::config::Kubeconfig::read_from(&kubeconfig).expect("cannot read the lab kubeconfig"),
-        &Default::default(),
-    )
-    .await
-    .expect("invalid lab kubeconfig");
-    Client::try_from(config).expect("cannot build a client")
-}
-
-fn kubectl(args: &[&str]) -> String {
-    let bin = common::lab_var("TRIBUTARY_LAB_BIN");
-    let kubectl = std::env::split_paths(&bin)
-        .map(|dir| dir.join("kubectl"))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| panic!("no kubectl in {bin}; {}", common::LAB_HINT));
-    let out = Command::new(kubectl)
-        .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "kubectl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn install_crds() {
-    let crds = concat!(env!("CARGO_MANIFEST_DIR"), "/crds/tributary.dev.yaml");
-    kubectl(&["apply", "--server-side", "--force-conflicts", "-f", crds]);
-    kubectl(&[
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
-        "crd/kafkaconnects.tributary.dev",
-        "crd/kafkaconnectors.tributary.dev",
-    ]);
-}
-
-/// Polls `check` until it returns `Some`, or fails with `what` after `timeout`.
-async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
-/// A `tributary worker` process with a pod's environment; killed when dropped, and its
-/// log printed when the test is failing.
-struct WorkerProcess(Child, PathBuf);
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.1).unwrap_or_default();
-            eprintln!("--- {} ---\n{log}", self.1.display());
-        }
-    }
-}
 
 /// One lab scenario: a namespace with a `KafkaConnect` of one worker, the operator, and the
 /// worker process with its health port.
 struct Lab {
     // First, so it is dropped (and its log printed) before the folder goes away.
-    worker: Option<WorkerProcess>,
+    worker: Option<Process>,
     client: Client,
     ns: String,
     dir: tempfile::TempDir,
     bootstrap: String,
     connectors: Api<KafkaConnector>,
-    operator: Option<(
-        tokio::sync::oneshot::Sender<()>,
-        tokio::task::JoinHandle<controller::Result<()>>,
-    )>,
+    operator: Option<Operator>,
     health: String,
 }
 
@@ -129,99 +48,26 @@ impl Lab {
         let client = lab_client().await;
         let bootstrap = common::bootstrap_servers();
         install_crds();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let ns = format!("{prefix}-{}-{nanos}", std::process::id());
-        Api::<Namespace>::all(client.clone())
-            .create(
-                &PostParams::default(),
-                &Namespace {
-                    metadata: ObjectMeta {
-                        name: Some(ns.clone()),
-                        ..ObjectMeta::default()
-                    },
-                    ..Namespace::default()
-                },
-            )
-            .await
-            .unwrap();
+        let ns = create_namespace(&client, prefix).await;
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("worker.properties"),
-            format!(
-                "bootstrap.servers={bootstrap}\n\
-                 key.converter=org.apache.kafka.connect.storage.StringConverter\n\
-                 value.converter=org.apache.kafka.connect.storage.StringConverter\n\
-                 offset.flush.interval.ms=500\n\
-                 offset.storage.topic={ns}-offsets\n\
-                 offset.storage.partitions=1\n\
-                 offset.storage.replication.factor=1\n"
-            ),
-        )
-        .unwrap();
+        write_worker_properties(
+            dir.path(),
+            STRING_CONVERTER,
+            500,
+            &format!("{ns}-offsets"),
+            1,
+        );
 
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let handle = tokio::spawn(controller::run(
-            State::default(),
-            client.clone(),
-            OperatorConfig {
-                watch_namespace: Some(ns.clone()),
-                lease_namespace: ns.clone(),
-                lease_name: "tributary-operator".into(),
-                identity: "operator-a".into(),
-                default_image: "tributary:test".into(),
-                lease_timing: LeaseTiming {
-                    duration: Duration::from_secs(3),
-                    renew_deadline: Duration::from_secs(2),
-                    retry_period: Duration::from_millis(300),
-                },
-            },
-            async move {
-                let _ = stopped.await;
-            },
-        ));
-        Api::<KafkaConnect>::namespaced(client.clone(), &ns)
-            .create(
-                &PostParams::default(),
-                &KafkaConnect::new(
-                    CLUSTER,
-                    KafkaConnectSpec {
-                        replicas: 1,
-                        bootstrap_servers: bootstrap.clone(),
-                        ..KafkaConnectSpec::default()
-                    },
-                ),
-            )
-            .await
-            .unwrap();
+        let operator = Operator::start_in(&client, &ns);
+        create_kafka_connect(&client, &ns, CLUSTER, 1, &bootstrap).await;
 
         // A free port for the worker's health server.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let health = format!("127.0.0.1:{port}");
-        let log_path = dir.path().join(format!("{POD}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_tributary"))
-            .arg("worker")
-            .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-            .env("POD_NAME", POD)
-            .env("POD_NAMESPACE", &ns)
-            .env("TRIBUTARY_CLUSTER", CLUSTER)
-            .env(
-                "TRIBUTARY_WORKER_CONFIG",
-                dir.path().join("worker.properties"),
-            )
-            .env("TRIBUTARY_WORKER_LISTEN", &health)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log_path).unwrap())
-            .spawn()
-            .expect("cannot start tributary worker");
+        let health = format!("127.0.0.1:{}", free_port());
+        let worker = spawn_logged(
+            &mut worker_command(CLUSTER, POD, &ns, dir.path(), &health),
+            dir.path().join(format!("{POD}.log")),
+            "tributary worker",
+        );
         let connectors = Api::namespaced(client.clone(), &ns);
         Lab {
             client,
@@ -229,8 +75,8 @@ impl Lab {
             dir,
             bootstrap,
             connectors,
-            operator: Some((stop, handle)),
-            worker: Some(WorkerProcess(child, log_path)),
+            operator: Some(operator),
+            worker: Some(worker),
             health,
         }
     }
@@ -244,23 +90,8 @@ impl Lab {
     }
 
     async fn create(&self, name: &str, class: &str, config: &[(&str, String)], auto: bool) {
-        let mut c = KafkaConnector::new(
-            name,
-            KafkaConnectorSpec {
-                class: class.into(),
-                tasks_max: Some(1),
-                config: config
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect(),
-                auto_restart: auto.then_some(true),
-                ..KafkaConnectorSpec::default()
-            },
-        );
-        c.metadata.labels = Some(BTreeMap::from([(
-            "tributary.dev/cluster".into(),
-            CLUSTER.into(),
-        )]));
+        let mut c = connector(CLUSTER, name, class, config);
+        c.spec.auto_restart = auto.then_some(true);
         self.connectors
             .create(&PostParams::default(), &c)
             .await
@@ -276,15 +107,8 @@ impl Lab {
 
     /// `GET /metrics` of the worker.
     async fn metrics(&self) -> Option<String> {
-        let mut stream = tokio::net::TcpStream::connect(&self.health).await.ok()?;
-        stream
-            .write_all(b"GET /metrics HTTP/1.0\r\nHost: worker\r\n\r\n")
-            .await
-            .ok()?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).await.ok()?;
-        let (head, body) = response.split_once("\r\n\r\n")?;
-        head.starts_with("HTTP/1.0 200").then(|| body.to_owned())
+        let (code, body) = http_get(&self.health, "/metrics").await?;
+        (code == 200).then_some(body)
     }
 
     /// The value of `name{connector="<connector>",task="0"}` on `/metrics`.
@@ -318,40 +142,11 @@ impl Lab {
 
     async fn stop(mut self) {
         drop(self.worker.take());
-        if let Some((stop, handle)) = self.operator.take() {
-            let _ = stop.send(());
-            let _ = handle.await;
+        if let Some(operator) = self.operator.take() {
+            let _ = operator.stop().await;
         }
-        let _ = Api::<Namespace>::all(self.client.clone())
-            .delete(&self.ns, &DeleteParams::default())
-            .await;
+        delete_namespace(&self.client, &self.ns).await;
     }
-}
-
-fn append(path: &Path, lines: &[String]) {
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .unwrap();
-    for line in lines {
-        writeln!(file, "{line}").unwrap();
-    }
-}
-
-fn lines(tag: &str, n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("{tag} {i}")).collect()
-}
-
-fn sink_has(path: &Path, lines: &[String]) -> Option<()> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let got: std::collections::BTreeSet<&str> = text.lines().collect();
-    lines.iter().all(|l| got.contains(l.as_str())).then_some(())
-}
-
-fn sink_has_none(path: &Path, lines: &[String]) -> bool {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    !text.lines().any(|l| lines.iter().any(|x| x == l))
 }
 
 /// Every connector and task-0 state of `name` the API server showed, in order.

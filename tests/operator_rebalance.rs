@@ -14,121 +14,43 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Namespace;
+use common::files::{append, lines, sink_has, sink_lines};
+use common::kube_lab::{
+    Operator, connector, create_kafka_connect, create_namespace, delete_namespace, eventually,
+    install_crds, lab_client, operator_config,
+};
+use common::workers::{Process, STRING_CONVERTER, start_worker, write_worker_properties};
 use k8s_openapi::api::events::v1::Event;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::Client;
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
-use tributary::api::{KafkaConnect, KafkaConnectSpec, KafkaConnector, KafkaConnectorSpec};
+use kube::api::{Api, ListParams, PostParams};
+use tributary::api::KafkaConnector;
 use tributary::controller::leader::LeaseTiming;
-use tributary::controller::{self, OperatorConfig, State};
+use tributary::controller::{OperatorConfig, State};
 
 const CLUSTER: &str = "rebalance";
 const PIPELINES: [&str; 3] = ["alpha", "bravo", "charlie"];
 /// The worker's log line when it starts a task assigned to it, followed by `task=<id>`.
 const TASK_START: &str = "starting assigned task task=";
 
-async fn lab_client() -> Client {
-    let kubeconfig = common::lab_var("KUBECONFIG");
-    let config = kube::Config::from_custom_kubeconfig(
-        kube::config::Kubeconfig::read_from(&kubeconfig).expect("cannot read the lab kubeconfig"),
-        &Default::default(),
-    )
-    .await
-    .expect("invalid lab kubeconfig");
-    Client::try_from(config).expect("cannot build a client")
-}
-
-fn install_crds() {
-    let bin = common::lab_var("TRIBUTARY_LAB_BIN");
-    let kubectl = std::env::split_paths(&bin)
-        .map(|dir| dir.join("kubectl"))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| panic!("no kubectl in {bin}; {}", common::LAB_HINT));
-    let crds = concat!(env!("CARGO_MANIFEST_DIR"), "/crds/tributary.dev.yaml");
-    for args in [
-        vec!["apply", "--server-side", "--force-conflicts", "-f", crds],
-        vec![
-            "wait",
-            "--for=condition=Established",
-            "--timeout=60s",
-            "crd/kafkaconnects.tributary.dev",
-            "crd/kafkaconnectors.tributary.dev",
-        ],
-    ] {
-        let out = Command::new(&kubectl)
-            .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-            .args(&args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "kubectl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-/// Polls `check` until it returns `Some`, or fails with `what` after `timeout`.
-async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
-/// A `tributary worker` process with a pod's environment; killed when dropped, its log
-/// printed when the test is failing.
-struct WorkerProcess {
+/// A `tributary worker` process with a pod's environment and its pod name.
+struct Worker {
     pod: String,
-    child: Child,
-    log: PathBuf,
+    process: Process,
 }
 
-impl WorkerProcess {
-    fn start(pod: &str, ns: &str, dir: &Path) -> WorkerProcess {
-        let log = dir.join(format!("{pod}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_tributary"))
-            .arg("worker")
-            .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-            .env("POD_NAME", pod)
-            .env("POD_NAMESPACE", ns)
-            .env("TRIBUTARY_CLUSTER", CLUSTER)
-            .env("TRIBUTARY_WORKER_CONFIG", dir.join("worker.properties"))
-            .env("TRIBUTARY_WORKER_LISTEN", "127.0.0.1:0")
-            .env("TRIBUTARY_OFFSETS_FILE", dir.join(format!("{pod}.offsets")))
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("cannot start tributary worker");
-        WorkerProcess {
+impl Worker {
+    fn start(pod: &str, ns: &str, dir: &Path) -> Worker {
+        Worker {
             pod: pod.to_owned(),
-            child,
-            log,
+            process: start_worker(CLUSTER, pod, ns, dir),
         }
     }
 
     /// How many times this worker started each task (task id as `<connector>-<n>`).
     fn task_starts(&self) -> BTreeMap<String, usize> {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let text = self.process.log_text();
         let mut starts = BTreeMap::new();
         for line in text.lines() {
             if let Some((_, rest)) = line.split_once(TASK_START) {
@@ -138,56 +60,6 @@ impl WorkerProcess {
         }
         starts
     }
-}
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            eprintln!("--- {} ---\n{log}", self.log.display());
-        }
-    }
-}
-
-fn connector(name: &str, class: &str, config: &[(&str, String)]) -> KafkaConnector {
-    let mut c = KafkaConnector::new(
-        name,
-        KafkaConnectorSpec {
-            class: class.into(),
-            tasks_max: Some(1),
-            config: config
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-            ..KafkaConnectorSpec::default()
-        },
-    );
-    c.metadata.labels = Some(BTreeMap::from([(
-        "tributary.dev/cluster".into(),
-        CLUSTER.into(),
-    )]));
-    c
-}
-
-fn append(path: &Path, lines: &[String]) {
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .unwrap();
-    for line in lines {
-        writeln!(file, "{line}").unwrap();
-    }
-}
-
-fn sink_lines(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_owned)
-        .collect()
 }
 
 /// Where every unit runs, when every connector is `Ready` with reason `Running`, reports
@@ -243,74 +115,20 @@ async fn a_joining_worker_takes_its_share_without_restarting_other_tasks() {
     let client = lab_client().await;
     let bootstrap = common::bootstrap_servers();
     install_crds();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let ns = format!("operator-rebalance-{}-{nanos}", std::process::id());
-    Api::<Namespace>::all(client.clone())
-        .create(
-            &PostParams::default(),
-            &Namespace {
-                metadata: ObjectMeta {
-                    name: Some(ns.clone()),
-                    ..ObjectMeta::default()
-                },
-                ..Namespace::default()
-            },
-        )
-        .await
-        .unwrap();
+    let ns = create_namespace(&client, "operator-rebalance").await;
+    let nanos = ns.rsplit('-').next().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let run = format!("rebalance-{nanos}");
-    std::fs::write(
-        dir.path().join("worker.properties"),
-        format!(
-            "bootstrap.servers={bootstrap}\n\
-             key.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             value.converter=org.apache.kafka.connect.storage.StringConverter\n\
-             offset.flush.interval.ms=1000\n\
-             offset.storage.topic={run}-offsets\n\
-             offset.storage.partitions=1\n\
-             offset.storage.replication.factor=1\n"
-        ),
-    )
-    .unwrap();
+    write_worker_properties(
+        dir.path(),
+        STRING_CONVERTER,
+        1000,
+        &format!("{run}-offsets"),
+        1,
+    );
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let operator = tokio::spawn(controller::run(
-        State::default(),
-        client.clone(),
-        OperatorConfig {
-            watch_namespace: Some(ns.clone()),
-            lease_namespace: ns.clone(),
-            lease_name: "tributary-operator".into(),
-            identity: "operator-a".into(),
-            default_image: "tributary:test".into(),
-            lease_timing: LeaseTiming {
-                duration: Duration::from_secs(3),
-                renew_deadline: Duration::from_secs(2),
-                retry_period: Duration::from_millis(300),
-            },
-        },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    Api::<KafkaConnect>::namespaced(client.clone(), &ns)
-        .create(
-            &PostParams::default(),
-            &KafkaConnect::new(
-                CLUSTER,
-                KafkaConnectSpec {
-                    replicas: 3,
-                    bootstrap_servers: bootstrap.clone(),
-                    ..KafkaConnectSpec::default()
-                },
-            ),
-        )
-        .await
-        .unwrap();
+    let operator = Operator::start_in(&client, &ns);
+    create_kafka_connect(&client, &ns, CLUSTER, 3, &bootstrap).await;
     let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
     let source = |p: &str| dir.path().join(format!("{p}.source.txt"));
     let sink = |p: &str| dir.path().join(format!("{p}.sink.txt"));
@@ -319,6 +137,7 @@ async fn a_joining_worker_takes_its_share_without_restarting_other_tasks() {
         let topic = format!("{run}-{pipeline}");
         for c in [
             connector(
+                CLUSTER,
                 &format!("{pipeline}-source"),
                 "FileStreamSource",
                 &[
@@ -327,6 +146,7 @@ async fn a_joining_worker_takes_its_share_without_restarting_other_tasks() {
                 ],
             ),
             connector(
+                CLUSTER,
                 &format!("{pipeline}-sink"),
                 "FileStreamSink",
                 &[
@@ -342,14 +162,12 @@ async fn a_joining_worker_takes_its_share_without_restarting_other_tasks() {
 
     // Two workers: three instances and three tasks each once settled.
     let mut workers = vec![
-        WorkerProcess::start("rebalance-worker-0", &ns, dir.path()),
-        WorkerProcess::start("rebalance-worker-1", &ns, dir.path()),
+        Worker::start("rebalance-worker-0", &ns, dir.path()),
+        Worker::start("rebalance-worker-1", &ns, dir.path()),
     ];
-    let lines = |label: &str, pipeline: &str| -> Vec<String> {
-        (0..25).map(|i| format!("{pipeline} {label} {i}")).collect()
-    };
+    let batch = |label: &str, pipeline: &str| lines(&format!("{pipeline} {label}"), 25);
     for pipeline in PIPELINES {
-        append(&source(pipeline), &lines("before", pipeline));
+        append(&source(pipeline), &batch("before", pipeline));
     }
     let before = eventually("a balanced placement on two workers", long, || async {
         let placement = settled_placement(&connectors).await?;
@@ -358,18 +176,17 @@ async fn a_joining_worker_takes_its_share_without_restarting_other_tasks() {
     })
     .await;
     for pipeline in PIPELINES {
-        let want = lines("before", pipeline);
+        let want = batch("before", pipeline);
         eventually(&format!("{pipeline}: the first lines"), long, || async {
-            let got: BTreeSet<String> = sink_lines(&sink(pipeline)).into_iter().collect();
-            want.iter().all(|l| got.contains(l)).then_some(())
+            sink_has(&sink(pipeline), &want)
         })
         .await;
     }
     let starts_before: Vec<BTreeMap<String, usize>> =
-        workers.iter().map(WorkerProcess::task_starts).collect();
+        workers.iter().map(Worker::task_starts).collect();
 
     // A third worker joins: 6 instances and 6 tasks over 3 workers is 2 and 2 each.
-    workers.push(WorkerProcess::start("rebalance-worker-2", &ns, dir.path()));
+    workers.push(Worker::start("rebalance-worker-2", &ns, dir.path()));
     let after = eventually("a balanced placement on three workers", long, || async {
         let placement = settled_placement(&connectors).await?;
         let loads = loads(&placement);
@@ -392,14 +209,13 @@ async fn a_joining_worker_takes_its_share_without_restarting_other_tasks() {
 
     // Data keeps flowing, and nothing is lost or written twice across the moves.
     for pipeline in PIPELINES {
-        append(&source(pipeline), &lines("after", pipeline));
+        append(&source(pipeline), &batch("after", pipeline));
     }
     for pipeline in PIPELINES {
-        let mut want = lines("before", pipeline);
-        want.extend(lines("after", pipeline));
+        let mut want = batch("before", pipeline);
+        want.extend(batch("after", pipeline));
         eventually(&format!("{pipeline}: every line"), long, || async {
-            let got: BTreeSet<String> = sink_lines(&sink(pipeline)).into_iter().collect();
-            want.iter().all(|l| got.contains(l)).then_some(())
+            sink_has(&sink(pipeline), &want)
         })
         .await;
         let got = sink_lines(&sink(pipeline));
@@ -456,57 +272,30 @@ async fn a_joining_worker_takes_its_share_without_restarting_other_tasks() {
     }
 
     drop(workers);
-    let _ = stop.send(());
-    let _ = operator.await;
-    let _ = Api::<Namespace>::all(client)
-        .delete(&ns, &DeleteParams::default())
-        .await;
+    let _ = operator.stop().await;
+    delete_namespace(&client, &ns).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connector_without_its_cluster_or_workers_says_why_it_is_not_ready() {
     let client = lab_client().await;
     install_crds();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let ns = format!("operator-unbound-{}-{nanos}", std::process::id());
-    Api::<Namespace>::all(client.clone())
-        .create(
-            &PostParams::default(),
-            &Namespace {
-                metadata: ObjectMeta {
-                    name: Some(ns.clone()),
-                    ..ObjectMeta::default()
-                },
-                ..Namespace::default()
-            },
-        )
-        .await
-        .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let operator = tokio::spawn(controller::run(
+    let ns = create_namespace(&client, "operator-unbound").await;
+    let operator = Operator::start(
         State::default(),
-        client.clone(),
+        &client,
         OperatorConfig {
-            watch_namespace: Some(ns.clone()),
-            lease_namespace: ns.clone(),
-            lease_name: "tributary-operator".into(),
-            identity: "operator-a".into(),
-            default_image: "tributary:test".into(),
             lease_timing: LeaseTiming::default(),
+            ..operator_config(&ns, "operator-a")
         },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    );
     let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
     // Bound by label to `rebalance`, which does not exist in this namespace yet.
     connectors
         .create(
             &PostParams::default(),
             &connector(
+                CLUSTER,
                 "orphan",
                 "FileStreamSource",
                 &[("file", "/dev/null".into()), ("topic", "t".into())],
@@ -561,26 +350,10 @@ async fn a_connector_without_its_cluster_or_workers_says_why_it_is_not_ready() {
     .await;
 
     // The cluster appears, with no worker holding a lease.
-    Api::<KafkaConnect>::namespaced(client.clone(), &ns)
-        .create(
-            &PostParams::default(),
-            &KafkaConnect::new(
-                CLUSTER,
-                KafkaConnectSpec {
-                    replicas: 1,
-                    bootstrap_servers: "127.0.0.1:1".into(),
-                    ..KafkaConnectSpec::default()
-                },
-            ),
-        )
-        .await
-        .unwrap();
+    create_kafka_connect(&client, &ns, CLUSTER, 1, "127.0.0.1:1").await;
     let (message, _) = eventually("NoWorkers", Duration::from_secs(30), ready("NoWorkers")).await;
     assert!(message.contains("no live worker"), "{message}");
 
-    let _ = stop.send(());
-    let _ = operator.await;
-    let _ = Api::<Namespace>::all(client)
-        .delete(&ns, &DeleteParams::default())
-        .await;
+    let _ = operator.stop().await;
+    delete_namespace(&client, &ns).await;
 }

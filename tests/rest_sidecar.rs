@@ -8,136 +8,34 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::kube_lab::{
+    Operator, create_kafka_connect, create_namespace, eventually, install_crds, kubectl,
+    kubectl_with_input, lab_client,
+};
 use common::rest_scenario::{self, Side, Target};
 use common::standalone::{free_port, http, unique};
-use k8s_openapi::api::core::v1::{Namespace, Secret};
+use common::workers::{JSON_CONVERTER, Process, spawn_logged, start_worker};
+use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, PostParams};
 use kube::{Client, ResourceExt};
 use serde_json::{Value, json};
-use tributary::api::{KafkaConnect, KafkaConnectSpec, KafkaConnector};
-use tributary::controller::leader::LeaseTiming;
-use tributary::controller::{self, OperatorConfig, State};
+use tributary::api::KafkaConnector;
 
 const CLUSTER: &str = "files";
 
-async fn lab_client() -> Client {
-    let kubeconfig = common::lab_var("KUBECONFIG");
-    let config = kube::Config::from_custom_kubeconfig(
-        kube::config::Kubeconfig::read_from(&kubeconfig).expect("cannot read the lab kubeconfig"),
-        &Default::default(),
-    )
-    .await
-    .expect("invalid lab kubeconfig");
-    Client::try_from(config).expect("cannot build a client")
-}
-
-fn kubectl(args: &[&str], stdin: Option<&str>) -> String {
-    use std::io::Write;
-    let bin = common::lab_var("TRIBUTARY_LAB_BIN");
-    let kubectl = std::env::split_paths(&bin)
-        .map(|dir| dir.join("kubectl"))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| panic!("no kubectl in {bin}; {}", common::LAB_HINT));
-    let mut child = Command::new(kubectl)
-        .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
-    }
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "kubectl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn install_crds() {
-    let crds = concat!(env!("CARGO_MANIFEST_DIR"), "/crds/tributary.dev.yaml");
-    kubectl(
-        &["apply", "--server-side", "--force-conflicts", "-f", crds],
-        None,
-    );
-    kubectl(
-        &[
-            "wait",
-            "--for=condition=Established",
-            "--timeout=60s",
-            "crd/kafkaconnects.tributary.dev",
-            "crd/kafkaconnectors.tributary.dev",
-        ],
-        None,
-    );
-}
-
-async fn create_namespace(client: &Client, prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let name = format!("{prefix}-{}-{nanos}", std::process::id());
-    let api: Api<Namespace> = Api::all(client.clone());
-    let ns = Namespace {
-        metadata: ObjectMeta {
-            name: Some(name.clone()),
-            ..ObjectMeta::default()
-        },
-        ..Namespace::default()
-    };
-    api.create(&PostParams::default(), &ns).await.unwrap();
-    name
-}
-
 /// The worker properties the sidecar and the workers of a test share.
 fn write_worker_properties(dir: &Path, topic: &str) {
-    let bootstrap = common::bootstrap_servers();
-    std::fs::write(
-        dir.join("worker.properties"),
-        format!(
-            "bootstrap.servers={bootstrap}\n\
-             key.converter=org.apache.kafka.connect.json.JsonConverter\n\
-             value.converter=org.apache.kafka.connect.json.JsonConverter\n\
-             offset.flush.interval.ms=1000\n\
-             offset.storage.topic={topic}-offsets\n\
-             offset.storage.partitions=1\n\
-             offset.storage.replication.factor=1\n"
-        ),
-    )
-    .unwrap();
-}
-
-/// A child process killed when dropped, its log printed when the test is failing.
-struct Process {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Process {
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("--- {} ---\n{}", self.log.display(), self.log_text());
-        }
-    }
+    common::workers::write_worker_properties(
+        dir,
+        JSON_CONVERTER,
+        1000,
+        &format!("{topic}-offsets"),
+        1,
+    );
 }
 
 /// A `tributary rest` sidecar on a free port.
@@ -150,25 +48,24 @@ impl Sidecar {
     fn start(ns: &str, dir: &Path, extra: &[&str]) -> Sidecar {
         let port = free_port();
         let tls = extra.contains(&"--tls-cert");
-        let log = dir.join(format!("rest-{port}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_tributary"))
-            .arg("rest")
-            .args(["--namespace", ns, "--cluster", CLUSTER])
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .arg("--worker-config")
-            .arg(dir.join("worker.properties"))
-            .args(extra)
-            .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-            .env("POD_NAME", "files-worker-rest")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("cannot start tributary rest");
+        let process = spawn_logged(
+            Command::new(env!("CARGO_BIN_EXE_tributary"))
+                .arg("rest")
+                .args(["--namespace", ns, "--cluster", CLUSTER])
+                .args(["--listen", &format!("127.0.0.1:{port}")])
+                .arg("--worker-config")
+                .arg(dir.join("worker.properties"))
+                .args(extra)
+                .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
+                .env("POD_NAME", "files-worker-rest")
+                .env("RUST_LOG", "info")
+                .env("NO_COLOR", "1"),
+            dir.join(format!("rest-{port}.log")),
+            "tributary rest",
+        );
         let scheme = if tls { "https" } else { "http" };
         let mut sidecar = Sidecar {
-            process: Process { child, log },
+            process,
             base: format!("{scheme}://127.0.0.1:{port}"),
         };
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -218,21 +115,6 @@ fn curl(url: &str, extra: &[&str]) -> (u16, String) {
     (code.trim().parse().unwrap_or(0), body.to_owned())
 }
 
-/// Polls `check` until it returns `Some`, or fails with `what` after `timeout`.
-fn eventually<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
 fn source_config(dir: &Path, topic: &str) -> Value {
     json!({
         "connector.class": "FileStreamSource",
@@ -263,7 +145,7 @@ async fn rest_and_kubectl_are_two_doors_into_one_state() {
     assert_eq!(body["name"], "src");
     assert_eq!(body["config"]["name"], "src");
     assert_eq!(body["type"], "source");
-    let listed = kubectl(&["get", "kafkaconnectors", "-n", &ns, "-o", "name"], None);
+    let listed = kubectl(&["get", "kafkaconnectors", "-n", &ns, "-o", "name"]);
     assert!(
         listed
             .lines()
@@ -324,10 +206,9 @@ async fn rest_and_kubectl_are_two_doors_into_one_state() {
     assert_eq!(status["tasks"], json!([]));
 
     // kubectl → REST.
-    kubectl(
+    kubectl_with_input(
         &["apply", "-n", &ns, "-f", "-"],
-        Some(
-            r#"
+        r#"
 apiVersion: tributary.dev/v1alpha1
 kind: KafkaConnector
 metadata:
@@ -350,7 +231,6 @@ metadata:
 spec:
   class: FileStreamSink
 "#,
-        ),
     );
     let (code, names) = sidecar.call("GET", "/connectors", None);
     assert_eq!((code, names), (200, json!(["applied", "src"])));
@@ -377,18 +257,15 @@ spec:
     assert_eq!(code, 201);
     let (code, _) = sidecar.call("PUT", "/connectors/src/pause", None);
     assert_eq!(code, 202);
-    let state = kubectl(
-        &[
-            "get",
-            "kafkaconnector",
-            "src",
-            "-n",
-            &ns,
-            "-o",
-            "jsonpath={.spec.state}",
-        ],
-        None,
-    );
+    let state = kubectl(&[
+        "get",
+        "kafkaconnector",
+        "src",
+        "-n",
+        &ns,
+        "-o",
+        "jsonpath={.spec.state}",
+    ]);
     assert_eq!(state, "paused");
 
     // A new sidecar sees the same state: nothing lived in the old one.
@@ -565,77 +442,11 @@ async fn basic_auth_and_bearer_tokens_over_tls() {
     assert_ne!(curl(&plain, &["-u", "alice:wonder:land"]).0, 200);
 }
 
-/// A `tributary worker` process with a pod's environment.
-fn start_worker(pod: &str, ns: &str, dir: &Path) -> Process {
-    let log = dir.join(format!("{pod}.log"));
-    let child = Command::new(env!("CARGO_BIN_EXE_tributary"))
-        .arg("worker")
-        .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-        .env("POD_NAME", pod)
-        .env("POD_NAMESPACE", ns)
-        .env("TRIBUTARY_CLUSTER", CLUSTER)
-        .env("TRIBUTARY_WORKER_CONFIG", dir.join("worker.properties"))
-        .env("TRIBUTARY_WORKER_LISTEN", "127.0.0.1:0")
-        .env("TRIBUTARY_OFFSETS_FILE", dir.join(format!("{pod}.offsets")))
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .expect("cannot start tributary worker");
-    Process { child, log }
-}
-
-/// The in-process operator of a test, stopped when dropped.
-struct Operator {
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for Operator {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
 /// Starts the operator on `ns` and applies a `KafkaConnect` of two workers.
 async fn start_cluster(client: &Client, ns: &str) -> Operator {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(controller::run(
-        State::default(),
-        client.clone(),
-        OperatorConfig {
-            watch_namespace: Some(ns.to_owned()),
-            lease_namespace: ns.to_owned(),
-            lease_name: "tributary-operator".into(),
-            identity: "operator-a".into(),
-            default_image: "tributary:test".into(),
-            lease_timing: LeaseTiming {
-                duration: Duration::from_secs(3),
-                renew_deadline: Duration::from_secs(2),
-                retry_period: Duration::from_millis(300),
-            },
-        },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    Api::<KafkaConnect>::namespaced(client.clone(), ns)
-        .create(
-            &PostParams::default(),
-            &KafkaConnect::new(
-                CLUSTER,
-                KafkaConnectSpec {
-                    replicas: 2,
-                    bootstrap_servers: common::bootstrap_servers(),
-                    ..KafkaConnectSpec::default()
-                },
-            ),
-        )
-        .await
-        .unwrap();
-    Operator { stop: Some(stop) }
+    let operator = Operator::start_in(client, ns);
+    create_kafka_connect(client, ns, CLUSTER, 2, &common::bootstrap_servers()).await;
+    operator
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -648,8 +459,8 @@ async fn a_source_created_over_rest_runs_on_the_workers_and_restarts_over_rest()
     std::fs::write(dir.path().join("in.txt"), "one\ntwo\n").unwrap();
     let _operator = start_cluster(&client, &ns).await;
     let workers = [
-        start_worker("files-worker-0", &ns, dir.path()),
-        start_worker("files-worker-1", &ns, dir.path()),
+        start_worker(CLUSTER, "files-worker-0", &ns, dir.path()),
+        start_worker(CLUSTER, "files-worker-1", &ns, dir.path()),
     ];
     let sidecar = Sidecar::start(&ns, dir.path(), &[]);
     let topic = format!("{ns}-lines");
@@ -663,14 +474,15 @@ async fn a_source_created_over_rest_runs_on_the_workers_and_restarts_over_rest()
     let status = eventually(
         "src RUNNING with its task over REST",
         Duration::from_secs(60),
-        || {
+        || async {
             let (code, status) = sidecar.call("GET", "/connectors/src/status", None);
             (code == 200
                 && status["connector"]["state"] == "RUNNING"
                 && status["tasks"][0]["state"] == "RUNNING")
                 .then_some(status)
         },
-    );
+    )
+    .await;
     assert_eq!(status["type"], "source");
     let worker = status["tasks"][0]["worker_id"].as_str().unwrap().to_owned();
     assert!(worker.starts_with("files-worker-"), "{status}");
@@ -681,10 +493,11 @@ async fn a_source_created_over_rest_runs_on_the_workers_and_restarts_over_rest()
         "org.apache.kafka.connect.file.FileStreamSourceTask"
     );
     // The lines reached Kafka, and the source offset is read from the offsets topic.
-    let offsets = eventually("src offsets", Duration::from_secs(30), || {
+    let offsets = eventually("src offsets", Duration::from_secs(30), || async {
         let (code, offsets) = sidecar.call("GET", "/connectors/src/offsets", None);
         (code == 200 && offsets["offsets"][0]["offset"]["position"] == 8).then_some(offsets)
-    });
+    })
+    .await;
     assert_eq!(
         offsets["offsets"][0]["partition"]["filename"],
         dir.path().join("in.txt").display().to_string()
@@ -706,12 +519,13 @@ async fn a_source_created_over_rest_runs_on_the_workers_and_restarts_over_rest()
     eventually(
         "the worker running the task acting on the restart request",
         Duration::from_secs(30),
-        || {
+        || async {
             let log = runs_task.log_text();
             (log.contains("task restart requested") && log.contains("restarting task"))
                 .then_some(())
         },
-    );
+    )
+    .await;
     let (code, plan) = sidecar.call("POST", "/connectors/src/restart?includeTasks=true", None);
     assert_eq!(code, 202, "{plan}");
     assert_eq!(plan["connector"]["state"], "RESTARTING");
@@ -725,7 +539,7 @@ async fn a_source_created_over_rest_runs_on_the_workers_and_restarts_over_rest()
     eventually(
         "a worker acting on the connector restart request",
         Duration::from_secs(30),
-        || {
+        || async {
             workers
                 .iter()
                 .any(|w| {
@@ -735,24 +549,32 @@ async fn a_source_created_over_rest_runs_on_the_workers_and_restarts_over_rest()
                 })
                 .then_some(())
         },
-    );
+    )
+    .await;
     eventually(
         "src RUNNING again after the restarts",
         Duration::from_secs(60),
-        || {
+        || async {
             let (_, status) = sidecar.call("GET", "/connectors/src/status", None);
             (status["connector"]["state"] == "RUNNING" && status["tasks"][0]["state"] == "RUNNING")
                 .then_some(())
         },
-    );
+    )
+    .await;
 
     // Stop: the offsets can change now.
     let (code, _) = sidecar.call("PUT", "/connectors/src/stop", None);
     assert_eq!(code, 204);
-    eventually("src STOPPED without tasks", Duration::from_secs(60), || {
-        let (_, status) = sidecar.call("GET", "/connectors/src/status", None);
-        (status["connector"]["state"] == "STOPPED" && status["tasks"] == json!([])).then_some(())
-    });
+    eventually(
+        "src STOPPED without tasks",
+        Duration::from_secs(60),
+        || async {
+            let (_, status) = sidecar.call("GET", "/connectors/src/status", None);
+            (status["connector"]["state"] == "STOPPED" && status["tasks"] == json!([]))
+                .then_some(())
+        },
+    )
+    .await;
     let (code, body) = sidecar.call("DELETE", "/connectors/src/offsets", None);
     assert_eq!(code, 200, "{body}");
     let (_, offsets) = sidecar.call("GET", "/connectors/src/offsets", None);
@@ -806,8 +628,8 @@ async fn rest_parity_scenario_against_the_sidecar_with_workers() {
     std::fs::write(dir.path().join("in.txt"), "").unwrap();
     let _operator = start_cluster(&client, &ns).await;
     let _workers = [
-        start_worker("files-worker-0", &ns, dir.path()),
-        start_worker("files-worker-1", &ns, dir.path()),
+        start_worker(CLUSTER, "files-worker-0", &ns, dir.path()),
+        start_worker(CLUSTER, "files-worker-1", &ns, dir.path()),
     ];
     let sidecar = Sidecar::start(&ns, dir.path(), &[]);
     let run = unique("rest");

@@ -2,8 +2,11 @@
 //! command that starts it, when it is missing: they never skip.
 #![allow(dead_code)]
 
+pub mod files;
+pub mod kube_lab;
 pub mod rest_scenario;
 pub mod standalone;
+pub mod workers;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
