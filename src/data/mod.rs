@@ -7,6 +7,6 @@ mod record;
 mod schema;
 mod value;
 
-pub use record::{Header, SinkRecord, SourceRecord, TimestampType};
+pub use record::{Header, RecordOffset, SinkRecord, SourceRecord, TimestampType};
 pub use schema::{Field, Schema, SchemaRef, SchemaType, logical};
 pub use value::{SchemaAndValue, Struct, Value};

@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::data::RecordOffset;
+
 /// A source partition or offset map, as connectors give them.
 pub type JsonMap = Map<String, Value>;
 
@@ -19,7 +21,7 @@ pub type JsonMap = Map<String, Value>;
 struct Submitted {
     acked: bool,
     partition: Arc<JsonMap>,
-    offset: JsonMap,
+    offset: RecordOffset,
 }
 
 /// Submission-ordered record tracker. Sequence numbers are handed out by [`submit`] and
@@ -36,7 +38,7 @@ pub struct SubmittedRecords {
     /// [`take_committable`].
     ///
     /// [`take_committable`]: SubmittedRecords::take_committable
-    committable: Vec<(Arc<JsonMap>, JsonMap)>,
+    committable: Vec<(Arc<JsonMap>, RecordOffset)>,
 }
 
 impl SubmittedRecords {
@@ -45,7 +47,7 @@ impl SubmittedRecords {
     }
 
     /// Records a record about to be sent; returns its sequence number.
-    pub fn submit(&mut self, partition: Arc<JsonMap>, offset: JsonMap) -> u64 {
+    pub fn submit(&mut self, partition: Arc<JsonMap>, offset: RecordOffset) -> u64 {
         let seq = self.first_seq + self.records.len() as u64;
         self.records.push_back(Submitted {
             acked: false,
@@ -95,7 +97,7 @@ impl SubmittedRecords {
     pub fn take_committable(&mut self) -> Vec<(JsonMap, JsonMap)> {
         std::mem::take(&mut self.committable)
             .into_iter()
-            .map(|(partition, offset)| (Arc::unwrap_or_clone(partition), offset))
+            .map(|(partition, offset)| (Arc::unwrap_or_clone(partition), offset.into_map()))
             .collect()
     }
 }
@@ -126,9 +128,9 @@ mod tests {
     fn offsets_advance_only_over_the_acknowledged_prefix() {
         let mut s = SubmittedRecords::new();
         let p = partition(json!({"filename": "a"}));
-        let a = s.submit(p.clone(), map(json!({"position": 10})));
-        let b = s.submit(p.clone(), map(json!({"position": 20})));
-        let c = s.submit(p.clone(), map(json!({"position": 30})));
+        let a = s.submit(p.clone(), map(json!({"position": 10})).into());
+        let b = s.submit(p.clone(), map(json!({"position": 20})).into());
+        let c = s.submit(p.clone(), map(json!({"position": 30})).into());
         s.ack(b);
         assert!(s.take_committable().is_empty(), "b is acked but a is not");
         s.ack(a);
@@ -148,7 +150,7 @@ mod tests {
         let (a, b) = (partition(json!({"f": "a"})), partition(json!({"f": "b"})));
         for i in 0..1000 {
             let p = if i % 2 == 0 { a.clone() } else { b.clone() };
-            let seq = s.submit(p, map(json!({"position": i})));
+            let seq = s.submit(p, map(json!({"position": i})).into());
             s.ack(seq);
         }
         let got = s.take_committable();
@@ -160,7 +162,7 @@ mod tests {
     #[test]
     fn records_without_a_partition_are_tracked_but_never_committed() {
         let mut s = SubmittedRecords::new();
-        let seq = s.submit(Arc::default(), JsonMap::new());
+        let seq = s.submit(Arc::default(), RecordOffset::default());
         s.ack(seq);
         assert!(s.take_committable().is_empty());
         assert_eq!(s.in_flight(), 0);
@@ -171,15 +173,15 @@ mod tests {
         let mut s = SubmittedRecords::new();
         let a = s.submit(
             partition(json!({"db": "x", "table": "t"})),
-            map(json!({"id": 1})),
+            map(json!({"id": 1})).into(),
         );
         let b = s.submit(
             partition(json!({"table": "t", "db": "x"})),
-            map(json!({"id": 2})),
+            map(json!({"id": 2})).into(),
         );
         let c = s.submit(
             partition(json!({"table": "u", "db": "x"})),
-            map(json!({"id": 3})),
+            map(json!({"id": 3})).into(),
         );
         s.ack(a);
         s.ack(b);

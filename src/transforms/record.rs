@@ -2,7 +2,9 @@
 //! sink records have. The pipeline splits a `SourceRecord`/`SinkRecord` into this and the
 //! parts only one side has, and joins them again after the chain.
 
-use crate::data::{Header, SchemaRef, SinkRecord, SourceRecord, TimestampType, Value};
+use crate::data::{
+    Header, RecordOffset, SchemaRef, SinkRecord, SourceRecord, TimestampType, Value,
+};
 
 /// Topic, partition, key, value, timestamp and headers of a record, and the Kafka offset
 /// of a sink record.
@@ -24,7 +26,7 @@ pub struct ConnectRecord {
 /// What a source record keeps aside while its common part goes through the chain.
 pub struct SourceExtras {
     pub source_partition: std::sync::Arc<serde_json::Map<String, serde_json::Value>>,
-    pub source_offset: serde_json::Map<String, serde_json::Value>,
+    pub source_offset: RecordOffset,
 }
 
 /// What a sink record keeps aside while its common part goes through the chain.

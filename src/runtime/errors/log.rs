@@ -92,7 +92,7 @@ fn source_record_text(record: &SourceRecord) -> String {
     format!(
         "SourceRecord{{sourcePartition={}, sourceOffset={}}} ConnectRecord{{topic='{}', kafkaPartition={partition}, key={:?}, keySchema={:?}, value={:?}, valueSchema={:?}, timestamp={timestamp}, headers={:?}}}",
         serde_json::Value::Object((*record.source_partition).clone()),
-        serde_json::Value::Object(record.source_offset.clone()),
+        serde_json::Value::Object(record.source_offset.to_map()),
         record.topic,
         record.key,
         record.key_schema,
