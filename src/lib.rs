@@ -11,6 +11,8 @@ pub mod connectors;
 pub mod controller;
 pub mod data;
 pub mod error;
+#[cfg(test)]
+mod fixtures;
 pub mod rest;
 pub mod runtime;
 pub mod telemetry;

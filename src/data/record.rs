@@ -39,6 +39,7 @@ impl RecordOffset {
         }
     }
 
+    /// [`Self::into_map`] of a copy.
     pub fn to_map(&self) -> JsonMap {
         self.clone().into_map()
     }
@@ -60,6 +61,13 @@ impl PartialEq for RecordOffset {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (RecordOffset::Map(a), RecordOffset::Map(b)) => a == b,
+            (
+                RecordOffset::Field { key, value },
+                RecordOffset::Field {
+                    key: other_key,
+                    value: other_value,
+                },
+            ) => key == other_key && value == other_value,
             _ => self.to_map() == other.to_map(),
         }
     }

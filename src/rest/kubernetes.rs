@@ -832,10 +832,7 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        crate::fixtures::string_map(pairs)
     }
 
     #[test]

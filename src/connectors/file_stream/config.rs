@@ -117,10 +117,7 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> ConfigMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        crate::fixtures::string_map(pairs)
     }
 
     fn errors_of<'a>(report: &'a [KeyValidation], key: &str) -> &'a [String] {

@@ -305,10 +305,7 @@ mod tests {
     use super::*;
 
     fn props(pairs: &[(&str, &str)]) -> IndexMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        crate::fixtures::string_map(pairs)
     }
 
     fn base() -> Vec<(&'static str, &'static str)> {

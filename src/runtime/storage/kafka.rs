@@ -633,10 +633,7 @@ mod tests {
     use super::*;
 
     fn properties(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        crate::fixtures::string_map(pairs)
     }
 
     #[test]
