@@ -79,6 +79,11 @@ impl Seed {
                 &[
                     ("file", sink_file.display().to_string()),
                     ("topics", topic.clone()),
+                    // A group of this test's own: a sink's group is `connect-<connector>`
+                    // across the whole Kafka cluster, this file's tests run in parallel
+                    // with the same connector names, and a member killed in one test
+                    // would hold up the others' rebalances until its session expires.
+                    ("consumer.override.group.id", format!("connect-{topic}")),
                 ],
             ),
         ] {

@@ -208,6 +208,10 @@ async fn config_change_restart_pause_and_delete_touch_only_their_connector() {
         &[
             ("file", sink_file.display().to_string()),
             ("topics", topic.clone()),
+            // A group of this run's own: a sink's group is `connect-<connector>` across
+            // the whole Kafka cluster, and the worker of an earlier run, killed at its
+            // end, stays a member until its session expires, holding up the rebalance.
+            ("consumer.override.group.id", format!("connect-{topic}")),
         ],
         false,
     )
@@ -521,11 +525,12 @@ async fn a_failed_task_shows_its_trace_and_auto_restart_brings_it_back() {
     )
     .await;
     lab.create(
-        "sink",
+        "failing-sink",
         "FileStreamSink",
         &[
             ("file", sink_file.display().to_string()),
             ("topics", topic.clone()),
+            ("consumer.override.group.id", format!("connect-{topic}")),
         ],
         true,
     )
@@ -534,7 +539,7 @@ async fn a_failed_task_shows_its_trace_and_auto_restart_brings_it_back() {
     eventually("the sink task FAILED", Duration::from_secs(60), || async {
         let info = lab
             .connectors
-            .get("sink")
+            .get("failing-sink")
             .await
             .ok()?
             .status?
@@ -543,14 +548,22 @@ async fn a_failed_task_shows_its_trace_and_auto_restart_brings_it_back() {
         (task.state == "FAILED").then_some(())
     })
     .await;
-    let yaml = kubectl(&["get", "kafkaconnector", "sink", "-n", &lab.ns, "-o", "yaml"]);
+    let yaml = kubectl(&[
+        "get",
+        "kafkaconnector",
+        "failing-sink",
+        "-n",
+        &lab.ns,
+        "-o",
+        "yaml",
+    ]);
     assert!(yaml.contains("state: FAILED"), "{yaml}");
     assert!(
         yaml.contains("Couldn't find or create file"),
         "no trace in the status:\n{yaml}"
     );
     eventually("a counted failure", Duration::from_secs(10), || async {
-        (lab.task_metric("tributary_task_failures_total", "sink")
+        (lab.task_metric("tributary_task_failures_total", "failing-sink")
             .await?
             >= 1.0)
             .then_some(())
@@ -562,7 +575,7 @@ async fn a_failed_task_shows_its_trace_and_auto_restart_brings_it_back() {
         "a second start of the failing sink",
         Duration::from_secs(30),
         || async {
-            (lab.task_metric("tributary_task_starts_total", "sink")
+            (lab.task_metric("tributary_task_starts_total", "failing-sink")
                 .await?
                 >= 2.0)
                 .then_some(())
@@ -572,7 +585,7 @@ async fn a_failed_task_shows_its_trace_and_auto_restart_brings_it_back() {
 
     // The cause goes away: the next automatic restart succeeds and lines flow.
     std::fs::create_dir(&missing).unwrap();
-    lab.wait_state("sink", "RUNNING", Duration::from_secs(90))
+    lab.wait_state("failing-sink", "RUNNING", Duration::from_secs(90))
         .await;
     let copied = lines("after the fix", 10);
     append(&source_file, &copied);
@@ -590,7 +603,9 @@ async fn a_failed_task_shows_its_trace_and_auto_restart_brings_it_back() {
     );
     let text = lab.metrics().await.unwrap();
     assert!(
-        text.contains(r#"tributary_task_status{connector="sink",task="0",state="RUNNING"} 1"#),
+        text.contains(
+            r#"tributary_task_status{connector="failing-sink",task="0",state="RUNNING"} 1"#
+        ),
         "{text}"
     );
     let _ = &lab.bootstrap;
