@@ -6,14 +6,14 @@
 //!
 //! # Stopping a task
 //! Apache calls `SourceTask.stop()` from another thread while `poll()` may be blocked.
-//! Here every method takes `&mut self`, so the runtime stops a task in two steps:
-//! it drops the in-flight `poll` (or `put`) future, typically by `tokio::select!` against
-//! its shutdown signal, and then awaits `stop()`. Tasks therefore must make `poll` and
-//! `put` **cancel-safe**: a dropped `poll` loses no data (the records it was reading come
-//! with a later poll) and a dropped `put` leaves the task consistent (whether it took the
-//! batch is unspecified, so the runtime drops a `put` only when stopping; uncommitted
-//! records are redelivered anyway). `poll` should return within about a second when
-//! there is nothing to do.
+//! Here every method takes `&mut self`, so the runtime stops a task in two steps: it
+//! lets the `poll` in flight return (waiting a bounded time, then dropping it) and then
+//! awaits `stop()`. While a task runs, nothing else the runtime does (offset flushes,
+//! acknowledgements, a pause) drops a `poll`: work done inside it, such as opening the
+//! input and reading the committed offset, is never thrown away. A `put` is dropped only
+//! when stopping; whether the task took that batch is unspecified, and uncommitted
+//! records are redelivered anyway. `poll` should return within about a second when there
+//! is nothing to do.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -188,7 +188,8 @@ pub trait SourceTask: Send {
     ) -> ConnectorResult<()>;
 
     /// The next records. May wait a bounded time (about a second) for data; an empty
-    /// vector means "nothing now". Must be cancel-safe (see the module docs).
+    /// vector means "nothing now". The runtime never drops a `poll` in flight while the
+    /// task runs (only a stop that it outlasts), so work done inside it is not lost.
     /// A [`ConnectorError::Retriable`] counts as an empty poll.
     async fn poll(&mut self) -> ConnectorResult<Vec<SourceRecord>>;
 
@@ -261,8 +262,8 @@ pub trait SinkTask: Send {
     }
 
     /// Writes (or buffers) records. Borrowed, so the runtime can redeliver the same batch
-    /// after a [`ConnectorError::Retriable`] without copying it. Must be cancel-safe (see
-    /// the module docs).
+    /// after a [`ConnectorError::Retriable`] without copying it. Dropped only when the
+    /// task is stopping (see the module docs).
     async fn put(&mut self, records: &[SinkRecord]) -> ConnectorResult<()>;
 
     /// Makes everything given to `put` durable up to `offsets`. Default: nothing, as in

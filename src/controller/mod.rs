@@ -14,6 +14,7 @@ pub mod unbound;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State as AxumState;
@@ -176,14 +177,61 @@ async fn ready_handler(AxumState(state): AxumState<State>) -> (StatusCode, &'sta
     }
 }
 
+/// How long the operator may take to stop once `shutdown` completed: the reconciles in
+/// flight finish and the lease is released within it, or are dropped.
+///
+/// The bound is needed because a kube-runtime controller stopped before its watch stores
+/// are ready never ends: `graceful_shutdown_on` stops polling its trigger stream without
+/// dropping it, the stream owns the store's writer, and the scheduler waits for that
+/// store forever. An API server that never answers holds the lease calls the same way.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 /// Waits for the leader lease, then runs the controllers until `shutdown` completes
 /// (then releases the lease and returns `Ok`) or leadership is lost (returns
 /// [`Error::LeadershipLost`]: the caller exits so the pod restarts as a candidate).
+/// Returns at most [`SHUTDOWN_GRACE`] after `shutdown` completed, whatever the API server
+/// does.
 pub async fn run(
     state: State,
     client: Client,
     config: OperatorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let shutdown = shutdown.shared();
+    let outcome = within_grace_of(
+        shutdown.clone(),
+        lead(state.clone(), client, config, shutdown),
+    )
+    .await;
+    outcome.unwrap_or_else(|| {
+        tracing::warn!(grace = ?SHUTDOWN_GRACE, "the operator did not stop in time; leaving");
+        state.leader.store(false, Ordering::Relaxed);
+        Ok(())
+    })
+}
+
+/// Runs `work` to its end, or until [`SHUTDOWN_GRACE`] after `stop` completed (then drops
+/// it and returns `None`).
+async fn within_grace_of<T>(
+    stop: impl Future<Output = ()>,
+    work: impl Future<Output = T>,
+) -> Option<T> {
+    let deadline = async {
+        stop.await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        outcome = work => Some(outcome),
+        () = deadline => None,
+    }
+}
+
+/// [`run`] without the bound on its shutdown.
+async fn lead(
+    state: State,
+    client: Client,
+    config: OperatorConfig,
+    shutdown: impl Future<Output = ()> + Clone + Send + Sync + 'static,
 ) -> Result<()> {
     let leases: Api<Lease> = Api::namespaced(client.clone(), &config.lease_namespace);
     let elector = Arc::new(LeaseElector::new(
@@ -192,7 +240,6 @@ pub async fn run(
         &config.identity,
         config.lease_timing,
     ));
-    let shutdown = shutdown.shared();
 
     // A standby is healthy and ready once it can talk to the API server.
     let probe = elector.try_acquire_or_renew().await?;
@@ -272,14 +319,19 @@ async fn run_controllers(
                 })
             },
         )
-        .graceful_shutdown_on(stop)
+        .graceful_shutdown_on(stop.clone())
         .run(connect::reconcile, connect::error_policy, ctx)
         .for_each(|outcome| async move {
             if let Err(error) = outcome {
                 tracing::debug!(%error, "reconcile did not complete");
             }
         });
-    futures::join!(resources, assignments, unbound);
+    let all = async {
+        futures::join!(resources, assignments, unbound);
+    };
+    if within_grace_of(stop, all).await.is_none() {
+        tracing::warn!(grace = ?SHUTDOWN_GRACE, "controllers did not stop in time; dropped them");
+    }
 }
 
 /// The reconciler of connectors without a cluster: every `KafkaConnector`, woken also when
@@ -367,4 +419,56 @@ fn run_assignment(
                 tracing::debug!(%error, "connector assignment did not complete");
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn operator_config() -> OperatorConfig {
+        OperatorConfig {
+            watch_namespace: Some("ns".into()),
+            lease_namespace: "ns".into(),
+            lease_name: "tributary-operator".into(),
+            identity: "me".into(),
+            default_image: "tributary".into(),
+            lease_timing: LeaseTiming::default(),
+        }
+    }
+
+    /// The standby-operator hang: controllers stopped before their watch stores are
+    /// ready (here they never can be) used to wait for those stores forever.
+    #[tokio::test]
+    async fn controllers_stopped_before_their_stores_are_ready_still_stop() {
+        let (client, server) = crate::fixtures::silent_api_server().await;
+        let config = operator_config();
+        let ctx = State::default().context(client, &config);
+        let started = std::time::Instant::now();
+        let stopped = tokio::time::timeout(
+            SHUTDOWN_GRACE + Duration::from_secs(5),
+            run_controllers(ctx, &config, std::future::ready(())),
+        )
+        .await;
+        assert!(stopped.is_ok(), "run_controllers did not return after stop");
+        assert!(started.elapsed() < SHUTDOWN_GRACE + Duration::from_secs(2));
+        server.abort();
+    }
+
+    /// The whole operator, stopped while its first lease call hangs, returns too.
+    #[tokio::test]
+    async fn run_returns_within_the_grace_when_the_api_server_never_answers() {
+        let (client, server) = crate::fixtures::silent_api_server().await;
+        let stopped = tokio::time::timeout(
+            SHUTDOWN_GRACE + Duration::from_secs(5),
+            run(
+                State::default(),
+                client,
+                operator_config(),
+                std::future::ready(()),
+            ),
+        )
+        .await;
+        assert!(matches!(stopped, Ok(Ok(()))), "{stopped:?}");
+        server.abort();
+    }
 }

@@ -33,6 +33,7 @@ pub struct TaskMetrics {
     /// than every bound.
     offset_commit_buckets: [AtomicU64; COMMIT_LATENCY_BUCKETS.len() + 1],
     errors: AtomicU64,
+    retriable_errors: AtomicU64,
 }
 
 impl TaskMetrics {
@@ -62,6 +63,16 @@ impl TaskMetrics {
     /// Counts one error the task loop ran into (a failure, a failed record).
     pub fn record_error(&self) {
         self.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one retriable error (a `poll` or `put` that will be retried).
+    pub fn record_retriable_error(&self) {
+        self.retriable_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Retriable errors so far.
+    pub fn retriable_errors(&self) -> u64 {
+        self.retriable_errors.load(Ordering::Relaxed)
     }
 
     /// Records polled (source) or read (sink) so far.
@@ -96,6 +107,7 @@ impl TaskMetrics {
                 self.offset_commit_buckets[i].load(Ordering::Relaxed)
             }),
             errors: self.errors(),
+            retriable_errors: self.retriable_errors(),
         }
     }
 }
@@ -116,6 +128,8 @@ pub struct TaskSnapshot {
     pub offset_commit_buckets: [u64; COMMIT_LATENCY_BUCKETS.len() + 1],
     /// Errors.
     pub errors: u64,
+    /// Retriable errors (retried `poll`s and `put`s).
+    pub retriable_errors: u64,
 }
 
 impl TaskSnapshot {
@@ -144,6 +158,7 @@ impl AddAssign<&TaskSnapshot> for TaskSnapshot {
             *mine += theirs;
         }
         self.errors += other.errors;
+        self.retriable_errors += other.retriable_errors;
     }
 }
 

@@ -113,11 +113,11 @@ enum TaskFailure {
 impl SinkTaskRunner {
     pub async fn run(mut self) {
         let (changes_tx, changes_rx) = mpsc::unbounded_channel();
-        let consumer: StreamConsumer<RebalanceContext> =
+        let consumer: Arc<StreamConsumer<RebalanceContext>> =
             match self.consumer_config.create_with_context(RebalanceContext {
                 changes: changes_tx,
             }) {
-                Ok(c) => c,
+                Ok(c) => Arc::new(c),
                 Err(e) => return self.fail(TaskFailure::Consumer(e)).await,
             };
         let subscribed = match &self.subscription {
@@ -151,9 +151,13 @@ impl SinkTaskRunner {
             }
             Err(failure) => self.fail(failure).await,
         }
+        // Closing a consumer leaves its group and waits for the broker; dropping the
+        // dead-letter queue's producer flushes it. Both block: off the async threads.
+        let SinkTaskRunner { errors, .. } = self;
+        let _ = tokio::task::spawn_blocking(move || drop((consumer, errors))).await;
     }
 
-    async fn fail(mut self, failure: TaskFailure) {
+    async fn fail(&mut self, failure: TaskFailure) {
         let trace = match &failure {
             TaskFailure::Connector(e) => e.trace(),
             TaskFailure::Errors(e) => e.trace(),
@@ -167,7 +171,7 @@ impl SinkTaskRunner {
 
     async fn run_loop(
         &mut self,
-        consumer: &StreamConsumer<RebalanceContext>,
+        consumer: &Arc<StreamConsumer<RebalanceContext>>,
         state: &mut LoopState,
     ) -> Result<(), TaskFailure> {
         let mut commit_timer = tokio::time::interval(self.offset_flush_interval);
@@ -300,6 +304,7 @@ impl SinkTaskRunner {
                         .take_requests()
                         .timeout
                         .unwrap_or(Duration::from_millis(100));
+                    self.metrics.record_retriable_error();
                     tracing::warn!(task = %self.status.id, error = %e, "retriable put error; retrying");
                     tokio::select! {
                         _ = self.shutdown.cancelled() => return Ok(()),
@@ -385,7 +390,7 @@ impl SinkTaskRunner {
     /// Applies what the task asked for through its context since the last `put`.
     async fn apply_requests(
         &mut self,
-        consumer: &StreamConsumer<RebalanceContext>,
+        consumer: &Arc<StreamConsumer<RebalanceContext>>,
         state: &mut LoopState,
     ) -> Result<(), TaskFailure> {
         let requests = self.context.take_requests();
@@ -413,7 +418,7 @@ impl SinkTaskRunner {
     /// `pre_commit` (flush by default), then commits what the task declared safe.
     async fn commit(
         &mut self,
-        consumer: &StreamConsumer<RebalanceContext>,
+        consumer: &Arc<StreamConsumer<RebalanceContext>>,
         state: &mut LoopState,
         mode: CommitMode,
     ) -> Result<(), TaskFailure> {
@@ -436,7 +441,17 @@ impl SinkTaskRunner {
         }
         let list = tpl(safe.iter().map(|(tp, offset)| (tp, Some(*offset))));
         let started = std::time::Instant::now();
-        match consumer.commit(&list, mode) {
+        let committed = match mode {
+            CommitMode::Async => consumer.commit(&list, mode),
+            // A synchronous commit waits for the broker: on the blocking pool.
+            CommitMode::Sync => {
+                let consumer = Arc::clone(consumer);
+                tokio::task::spawn_blocking(move || consumer.commit(&list, mode))
+                    .await
+                    .unwrap_or(Err(rdkafka::error::KafkaError::Canceled))
+            }
+        };
+        match committed {
             Ok(()) => {
                 self.metrics.record_offset_commit(started.elapsed());
                 state.committed.extend(safe);

@@ -10,10 +10,18 @@
 //! The producer is librdkafka's threaded producer: each record is handed over with its
 //! submission sequence number as the delivery opaque, and the delivery callback sends
 //! that number back over a channel. No future per record, no allocation per ack.
+//!
+//! A `poll` in flight is never dropped by the loop's other events (the offset flush tick,
+//! acknowledgements, a pause): it owns the task until it returns ([`Poller`]), so work a
+//! connector does inside `poll` (opening its input, reading its committed offset) is never
+//! thrown away and started over. Blocking librdkafka calls (the final flush, dropping the
+//! producer) run on the blocking pool, off the async threads other tasks need.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use rdkafka::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{
@@ -29,7 +37,7 @@ use super::pipeline::{Converters, HEADER_CONVERTER_CLASS};
 use super::status::{State, TaskStatusReporter};
 use super::storage::OffsetStorageWriter;
 use super::submitted::SubmittedRecords;
-use crate::connectors::SourceTask;
+use crate::connectors::{ConnectorResult, SourceTask};
 use crate::data::SourceRecord;
 use crate::runtime::config::connector::ToleranceType;
 use crate::transforms::TransformChain;
@@ -40,6 +48,14 @@ const MAX_IN_FLIGHT: usize = 200_000;
 
 /// How long a clean shutdown waits for outstanding acknowledgements.
 const SHUTDOWN_FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a stopping task waits for a `poll` in flight to return before it drops it
+/// (a connector's `poll` is expected to return within a second or two).
+const SHUTDOWN_POLL_WAIT: Duration = Duration::from_secs(2);
+
+/// Back-off after a retriable `poll` error: first wait, and the cap it doubles up to.
+const RETRY_BACKOFF_FIRST: Duration = Duration::from_millis(100);
+const RETRY_BACKOFF_MAX: Duration = Duration::from_secs(10);
 
 type Ack = (usize, Option<KafkaError>);
 
@@ -96,14 +112,44 @@ enum TaskFailure {
 
 impl SourceTaskRunner {
     /// Runs the task until shutdown or failure; reports every state change.
-    pub async fn run(mut self) {
+    pub async fn run(self) {
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
-        let producer = match self
+        let created = self
             .producer_config
-            .create_with_context::<_, ThreadedProducer<AckContext>>(AckContext { acks: ack_tx })
-        {
-            Ok(p) => p,
-            Err(e) => return self.fail(TaskFailure::CreateProducer(e)).await,
+            .create_with_context::<_, ThreadedProducer<AckContext>>(AckContext { acks: ack_tx });
+        let SourceTaskRunner {
+            task,
+            converters,
+            transforms,
+            errors,
+            producer_config: _,
+            offsets,
+            offset_flush_interval,
+            offset_flush_timeout,
+            status,
+            target,
+            shutdown,
+            metrics,
+            topics,
+        } = self;
+        let mut looping = TaskLoop {
+            poller: Poller::Idle(task),
+            commit_due: false,
+            converters,
+            transforms,
+            errors,
+            offsets,
+            offset_flush_interval,
+            offset_flush_timeout,
+            status,
+            target,
+            shutdown,
+            metrics: metrics.clone(),
+            topics,
+        };
+        let producer = match created {
+            Ok(p) => Arc::new(p),
+            Err(e) => return looping.fail(TaskFailure::CreateProducer(e)).await,
         };
         let mut pipeline = Pipeline {
             producer,
@@ -111,31 +157,120 @@ impl SourceTaskRunner {
             submitted: SubmittedRecords::new(),
             key_buf: Vec::new(),
             value_buf: Vec::new(),
-            metrics: self.metrics.clone(),
+            metrics,
         };
-        match self.run_loop(&mut pipeline).await {
+        match looping.run_loop(&mut pipeline).await {
             Ok(()) => {
                 // Clean stop: wait for what is in flight, then commit what was acknowledged.
-                let _ = pipeline.producer.flush(SHUTDOWN_FLUSH_TIMEOUT);
-                if let Err(e) = pipeline.drain_acks(&mut self.errors) {
-                    tracing::warn!(task = %self.status.id, error = %e, "records failed during shutdown");
+                let producer = pipeline.producer.clone();
+                let _ = tokio::task::spawn_blocking(move || producer.flush(SHUTDOWN_FLUSH_TIMEOUT))
+                    .await;
+                if let Err(e) = pipeline.drain_acks(&mut looping.errors) {
+                    tracing::warn!(task = %looping.status.id, error = %e, "records failed during shutdown");
                 }
-                self.commit_offsets(&mut pipeline).await;
-                if let Err(e) = self.task.stop().await {
-                    tracing::warn!(task = %self.status.id, error = %e, "task stop failed");
-                }
-                tracing::info!(task = %self.status.id, "source task stopped");
+                looping.commit_offsets(&mut pipeline).await;
+                looping.stop_task().await;
+                tracing::info!(task = %looping.status.id, "source task stopped");
             }
             Err(failure) => {
                 // Offsets of records acknowledged before the failure are still safe to keep.
-                let _ = pipeline.drain_acks(&mut self.errors);
-                self.commit_offsets(&mut pipeline).await;
-                self.fail(failure).await;
+                let _ = pipeline.drain_acks(&mut looping.errors);
+                looping.commit_offsets(&mut pipeline).await;
+                looping.fail(failure).await;
             }
+        }
+        // Dropping a producer purges and flushes it and joins its thread; the dead-letter
+        // queue's producer inside the error handler likewise.
+        let TaskLoop { errors, .. } = looping;
+        let _ = tokio::task::spawn_blocking(move || drop((pipeline, errors))).await;
+    }
+}
+
+/// A `poll`'s records, and the task it gives back.
+type PollOutcome = (Box<dyn SourceTask>, ConnectorResult<Vec<SourceRecord>>);
+
+/// The task and the `poll` in flight. The future of a `poll` owns the task while it runs
+/// and is kept here across the loop's iterations, so no other event of the loop can drop
+/// it half-way: the loop only ever awaits it by reference.
+enum Poller {
+    Idle(Box<dyn SourceTask>),
+    Polling(BoxFuture<'static, PollOutcome>),
+    /// The task was dropped with a `poll` that did not return in time at shutdown.
+    Gone,
+}
+
+impl Poller {
+    fn is_polling(&self) -> bool {
+        matches!(self, Poller::Polling(_))
+    }
+
+    /// Starts a `poll` unless one is in flight.
+    fn start(&mut self) {
+        if let Poller::Idle(_) = self {
+            let Poller::Idle(mut task) = std::mem::replace(self, Poller::Gone) else {
+                unreachable!("matched just above");
+            };
+            *self = Poller::Polling(
+                async move {
+                    let polled = task.poll().await;
+                    (task, polled)
+                }
+                .boxed(),
+            );
         }
     }
 
-    async fn fail(mut self, failure: TaskFailure) {
+    /// The outcome of the `poll` in flight. Cancel-safe: dropped before it completes, the
+    /// poll goes on and the next call awaits the same one.
+    async fn finished(&mut self) -> ConnectorResult<Vec<SourceRecord>> {
+        let Poller::Polling(polling) = self else {
+            return Ok(Vec::new());
+        };
+        let (task, polled) = polling.as_mut().await;
+        *self = Poller::Idle(task);
+        polled
+    }
+
+    /// The task, once no `poll` is in flight.
+    fn idle(&mut self) -> Option<&mut Box<dyn SourceTask>> {
+        match self {
+            Poller::Idle(task) => Some(task),
+            _ => None,
+        }
+    }
+
+    /// Waits up to `wait` for the `poll` in flight (its records are dropped: their offsets
+    /// were never committed, so they are polled again after a restart), then gives the
+    /// task back; `None` when the poll did not return in time (the task is dropped).
+    async fn settle(&mut self, wait: Duration) -> Option<&mut Box<dyn SourceTask>> {
+        if self.is_polling() && tokio::time::timeout(wait, self.finished()).await.is_err() {
+            *self = Poller::Gone;
+        }
+        self.idle()
+    }
+}
+
+/// The loop's side of a running task: everything but the producer.
+struct TaskLoop {
+    poller: Poller,
+    /// An offset flush completed while a `poll` was in flight: the task's `commit` hook
+    /// runs as soon as that poll returns.
+    commit_due: bool,
+    converters: Converters,
+    transforms: TransformChain,
+    errors: ErrorHandler,
+    offsets: OffsetStorageWriter,
+    offset_flush_interval: Duration,
+    offset_flush_timeout: Duration,
+    status: TaskStatusReporter,
+    target: watch::Receiver<TargetState>,
+    shutdown: CancellationToken,
+    metrics: Arc<super::metrics::TaskMetrics>,
+    topics: super::topics::TopicReporter,
+}
+
+impl TaskLoop {
+    async fn fail(&mut self, failure: TaskFailure) {
         let trace = match &failure {
             TaskFailure::Connector(e) => e.trace(),
             TaskFailure::Errors(e) => e.trace(),
@@ -143,7 +278,24 @@ impl SourceTaskRunner {
         };
         tracing::error!(task = %self.status.id, error = %trace, "source task failed");
         self.status.report(State::Failed, Some(trace));
-        let _ = self.task.stop().await;
+        self.stop_task().await;
+    }
+
+    /// Calls the task's `stop` once any `poll` in flight returned.
+    async fn stop_task(&mut self) {
+        let id = self.status.id.clone();
+        match self.poller.settle(SHUTDOWN_POLL_WAIT).await {
+            Some(task) => {
+                if let Err(e) = task.stop().await {
+                    tracing::warn!(task = %id, error = %e, "task stop failed");
+                }
+            }
+            None => tracing::warn!(
+                task = %id,
+                wait = ?SHUTDOWN_POLL_WAIT,
+                "poll did not return in time; the task was dropped without stop"
+            ),
+        }
     }
 
     async fn run_loop(&mut self, pipeline: &mut Pipeline) -> Result<(), TaskFailure> {
@@ -151,14 +303,25 @@ impl SourceTaskRunner {
         flush_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         flush_timer.reset();
         let mut reported = None;
+        let mut retry = Retry::default();
         loop {
             let state = *self.target.borrow_and_update();
             if reported != Some(state) {
                 self.status.report(state.task_state(), None);
                 reported = Some(state);
             }
-            let can_poll =
-                state == TargetState::Started && pipeline.submitted.in_flight() < MAX_IN_FLIGHT;
+            if !self.poller.is_polling() {
+                if self.commit_due {
+                    self.commit_due = false;
+                    self.commit_task().await;
+                }
+                if state == TargetState::Started
+                    && pipeline.submitted.in_flight() < MAX_IN_FLIGHT
+                    && retry.due()
+                {
+                    self.poller.start();
+                }
+            }
             tokio::select! {
                 biased;
                 _ = self.shutdown.cancelled() => return Ok(()),
@@ -168,16 +331,22 @@ impl SourceTaskRunner {
                     }
                 }
                 ack = pipeline.acks.recv() => {
-                    if let Some(ack) = ack {
-                        pipeline.handle_ack(ack, &mut self.errors)?;
-                        pipeline.drain_acks(&mut self.errors)?;
-                    }
+                    // The sender lives in the producer, which lives as long as the loop.
+                    let ack = ack.ok_or(TaskFailure::ProducerClosed(
+                        "the producer's delivery reports stopped",
+                    ))?;
+                    pipeline.handle_ack(ack, &mut self.errors)?;
+                    pipeline.drain_acks(&mut self.errors)?;
                 }
                 _ = flush_timer.tick() => self.commit_offsets(pipeline).await,
-                polled = self.task.poll(), if can_poll => {
+                () = retry.wait(), if !self.poller.is_polling() => {}
+                polled = self.poller.finished(), if self.poller.is_polling() => {
                     match polled {
-                        Ok(records) if records.is_empty() => {}
                         Ok(records) => {
+                            retry.succeeded();
+                            if records.is_empty() {
+                                continue;
+                            }
                             self.metrics.record_polled(records.len());
                             for record in &records {
                                 self.topics.saw(&record.topic);
@@ -187,12 +356,33 @@ impl SourceTaskRunner {
                                 .await?;
                         }
                         Err(e) if e.is_retriable() => {
-                            tracing::debug!(task = %self.status.id, error = %e, "retriable poll error");
+                            self.metrics.record_retriable_error();
+                            let wait = retry.failed();
+                            tracing::warn!(
+                                task = %self.status.id,
+                                error = %e,
+                                attempt = retry.attempts,
+                                retry_in = ?wait,
+                                "retriable error from poll; retrying"
+                            );
                         }
                         Err(e) => return Err(e.into()),
                     }
                 }
             }
+        }
+    }
+
+    /// The task's `commit` hook, now or (with a `poll` in flight) once that poll returns.
+    async fn commit_task(&mut self) {
+        let id = self.status.id.clone();
+        match self.poller.idle() {
+            Some(task) => {
+                if let Err(e) = task.commit().await {
+                    tracing::warn!(task = %id, error = %e, "task commit hook failed");
+                }
+            }
+            None => self.commit_due = true,
         }
     }
 
@@ -215,9 +405,7 @@ impl SourceTaskRunner {
         match tokio::time::timeout(self.offset_flush_timeout, self.offsets.do_flush()).await {
             Ok(Ok(())) => {
                 self.metrics.record_offset_commit(started.elapsed());
-                if let Err(e) = self.task.commit().await {
-                    tracing::warn!(task = %self.status.id, error = %e, "task commit hook failed");
-                }
+                self.commit_task().await;
             }
             Ok(Err(e)) => {
                 tracing::error!(task = %self.status.id, error = %e, "offset flush failed; will retry");
@@ -231,9 +419,50 @@ impl SourceTaskRunner {
     }
 }
 
+/// Back-off between `poll`s after retriable errors: doubles from [`RETRY_BACKOFF_FIRST`]
+/// up to [`RETRY_BACKOFF_MAX`], and resets on the first successful poll.
+#[derive(Default)]
+struct Retry {
+    attempts: u32,
+    next: Option<tokio::time::Instant>,
+}
+
+impl Retry {
+    /// Records a failure; returns how long to wait before the next poll.
+    fn failed(&mut self) -> Duration {
+        self.attempts += 1;
+        let wait = RETRY_BACKOFF_FIRST
+            .saturating_mul(1 << (self.attempts - 1).min(16))
+            .min(RETRY_BACKOFF_MAX);
+        self.next = Some(tokio::time::Instant::now() + wait);
+        wait
+    }
+
+    fn succeeded(&mut self) {
+        self.attempts = 0;
+        self.next = None;
+    }
+
+    /// Whether the next poll may start now.
+    fn due(&self) -> bool {
+        self.next
+            .is_none_or(|next| next <= tokio::time::Instant::now())
+    }
+
+    /// Completes when the back-off is over; never without one.
+    async fn wait(&self) {
+        match self.next {
+            Some(next) if next > tokio::time::Instant::now() => {
+                tokio::time::sleep_until(next).await
+            }
+            _ => std::future::pending().await,
+        }
+    }
+}
+
 /// The producer side of the loop and its acknowledgement bookkeeping.
 struct Pipeline {
-    producer: ThreadedProducer<AckContext>,
+    producer: Arc<ThreadedProducer<AckContext>>,
     acks: mpsc::UnboundedReceiver<Ack>,
     submitted: SubmittedRecords,
     key_buf: Vec<u8>,
@@ -390,5 +619,178 @@ impl Pipeline {
             .submitted
             .submit(record.source_partition, record.source_offset);
         self.submitted.ack(seq);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+
+    use crate::connectors::ConfigMap;
+    use crate::runtime::storage::{
+        MemoryOffsetBackingStore, OffsetBackingStore, OffsetStoreError, OffsetUpdates,
+    };
+    use crate::runtime::{TargetState, TaskId, Worker};
+
+    /// An offset store whose reads take `delay` (an offsets topic read waiting behind a
+    /// slow fetch).
+    struct SlowReads {
+        inner: MemoryOffsetBackingStore,
+        delay: Duration,
+    }
+
+    #[async_trait]
+    impl OffsetBackingStore for SlowReads {
+        async fn start(&self) -> Result<(), OffsetStoreError> {
+            self.inner.start().await
+        }
+        async fn stop(&self) -> Result<(), OffsetStoreError> {
+            self.inner.stop().await
+        }
+        async fn get(
+            &self,
+            keys: &[Vec<u8>],
+        ) -> Result<HashMap<Vec<u8>, Vec<u8>>, OffsetStoreError> {
+            tokio::time::sleep(self.delay).await;
+            self.inner.get(keys).await
+        }
+        async fn set(&self, updates: OffsetUpdates) -> Result<(), OffsetStoreError> {
+            self.inner.set(updates).await
+        }
+        async fn keys(&self) -> Result<Vec<Vec<u8>>, OffsetStoreError> {
+            self.inner.keys().await
+        }
+    }
+
+    /// The stall of issue 14: FileStreamSource reads its committed offset inside `poll`;
+    /// when that read takes longer than the offset flush interval, a loop that let the
+    /// flush tick drop the `poll` started it over forever and never produced anything.
+    #[tokio::test(start_paused = true)]
+    async fn a_poll_slower_than_the_flush_interval_still_delivers() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("source.txt");
+        std::fs::write(&file, "one\ntwo\nthree\n").unwrap();
+        let store = SlowReads {
+            inner: MemoryOffsetBackingStore::new(),
+            delay: Duration::from_secs(2),
+        };
+        store.start().await.unwrap();
+        let mut settings = crate::fixtures::worker_settings("w");
+        settings.offset_flush_interval = Duration::from_millis(500);
+        // Nothing is acknowledged here: let the records expire soon after the stop.
+        settings.producer = crate::fixtures::string_map(&[("message.timeout.ms", "1000")]);
+        let worker = Worker::new(
+            settings,
+            std::sync::Arc::default(),
+            std::sync::Arc::new(store),
+            crate::runtime::StatusStore::new(),
+        );
+        let config: ConfigMap = crate::fixtures::string_map(&[
+            ("name", "slow"),
+            (
+                "connector.class",
+                "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            ),
+            ("tasks.max", "1"),
+            ("file", file.to_str().unwrap()),
+            ("topic", "t"),
+        ]);
+        let task_configs = worker
+            .start_connector("slow", &config, TargetState::Started)
+            .await
+            .unwrap();
+        let id = TaskId {
+            connector: "slow".into(),
+            task: 0,
+        };
+        worker
+            .start_task(id.clone(), &config, &task_configs[0], TargetState::Started)
+            .await
+            .unwrap();
+        let metrics = worker.task_metrics(&id).await.unwrap();
+        let mut polled = 0;
+        for _ in 0..200 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            polled = metrics.records_polled();
+            if polled == 3 {
+                break;
+            }
+        }
+        assert_eq!(polled, 3, "the three lines were never polled");
+        worker.stop_all().await;
+    }
+
+    /// Stopping a task whose records are still in flight to an unreachable broker waits
+    /// for librdkafka (flush, then the producer's drop). That wait must not hold the
+    /// async threads: on a single-threaded runtime a ticker keeps ticking meanwhile.
+    #[tokio::test(flavor = "current_thread")]
+    async fn stopping_a_task_with_records_in_flight_does_not_block_the_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("source.txt");
+        std::fs::write(&file, "one\ntwo\nthree\n").unwrap();
+        // Records expire after 3 s: long enough to see a blocked thread, short enough
+        // for the test (the runtime waits for its blocking pool when it shuts down).
+        let mut settings = crate::fixtures::worker_settings("w");
+        settings.producer = crate::fixtures::string_map(&[("message.timeout.ms", "3000")]);
+        let worker = Worker::new(
+            settings,
+            std::sync::Arc::default(),
+            std::sync::Arc::new(MemoryOffsetBackingStore::new()),
+            crate::runtime::StatusStore::new(),
+        );
+        let config: ConfigMap = crate::fixtures::string_map(&[
+            ("name", "stuck"),
+            (
+                "connector.class",
+                "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            ),
+            ("tasks.max", "1"),
+            ("file", file.to_str().unwrap()),
+            ("topic", "t"),
+        ]);
+        let task_configs = worker
+            .start_connector("stuck", &config, TargetState::Started)
+            .await
+            .unwrap();
+        let id = TaskId {
+            connector: "stuck".into(),
+            task: 0,
+        };
+        worker
+            .start_task(id.clone(), &config, &task_configs[0], TargetState::Started)
+            .await
+            .unwrap();
+        let metrics = worker.task_metrics(&id).await.unwrap();
+        while metrics.records_polled() < 3 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+
+        // The longest gap between two 20 ms ticks, in milliseconds.
+        let longest = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let ticker = tokio::spawn({
+            let longest = longest.clone();
+            async move {
+                let mut last = std::time::Instant::now();
+                loop {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    let gap = last.elapsed().as_millis() as u64;
+                    longest.fetch_max(gap, std::sync::atomic::Ordering::Relaxed);
+                    last = std::time::Instant::now();
+                }
+            }
+        });
+        tokio::task::yield_now().await;
+        worker.stop_all().await;
+        // Let the ticker see the last gap.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        ticker.abort();
+        let longest = longest.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            longest < 500,
+            "the runtime thread was blocked for {longest} ms while stopping"
+        );
     }
 }

@@ -8,6 +8,7 @@
 //! - sink: `tributary_sink_task_records_read_total`, `tributary_sink_task_records_put_total`;
 //! - both: `tributary_task_offset_commits_total`, the histogram
 //!   `tributary_task_offset_commit_seconds`, `tributary_task_errors_total`,
+//!   `tributary_task_retriable_errors_total` (a `poll` or `put` retried after a back-off),
 //!   `tributary_task_failures_total` (times the task turned FAILED),
 //!   `tributary_task_starts_total`, and the gauge `tributary_task_status{state}` (1 for the
 //!   current state, 0 for the others, Connect's state names).
@@ -322,6 +323,13 @@ impl Collector for TaskMeters {
             "Errors the task loop ran into",
             &rows,
             |r| Some(r.totals.errors),
+        )?;
+        counter_family(
+            &mut encoder,
+            "task_retriable_errors",
+            "Retriable errors of the task (poll or put retried after a back-off)",
+            &rows,
+            |r| Some(r.totals.retriable_errors),
         )?;
         counter_family(
             &mut encoder,

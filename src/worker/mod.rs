@@ -135,38 +135,15 @@ pub async fn run(
         requests: RestartRequests::default(),
         auto: AutoRestart::default(),
     };
-    let mut tick = tokio::time::interval(Duration::from_secs(5));
-    loop {
-        let next_restart = node.auto.next_due();
-        tokio::select! {
-            () = shutdown.cancelled() => break,
-            () = wake.notified() => {}
-            change = changes.recv() => {
-                if let Ok(StatusChange::Task(id, Some(status))) = change
-                    && status.state == State::Failed
-                {
-                    node.metrics.task_failed(&id);
-                }
-            }
-            _ = held.changed() => {}
-            _ = tick.tick() => {}
-            () = sleep_until(next_restart) => {}
-        }
-        if !*held.borrow() {
-            readiness.set(false);
-            node.fence().await;
-            continue;
-        }
-        if store.wait_until_ready().await.is_err() {
-            break;
-        }
-        readiness.set(true);
-        node.sync(&store).await;
-        node.restart_requested(&store).await;
-        node.restart_failed().await;
-        node.metrics
-            .retain_connectors(|name| node.running.get(name).is_some_and(|r| r.owns_instance));
-        node.publish(&store).await;
+    // The loop ends on `shutdown`; what it is doing then (an API call to a server that
+    // does not answer, say) gets a grace period, then is dropped.
+    let deadline = async {
+        shutdown.cancelled().await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        () = node.run_loop(&store, &wake, &mut changes, &mut held, &readiness, &shutdown) => {}
+        () = deadline => tracing::warn!(grace = ?SHUTDOWN_GRACE, "the worker loop did not stop in time; leaving it"),
     }
 
     readiness.set(false);
@@ -176,10 +153,22 @@ pub async fn run(
     for (name, running) in std::mem::take(&mut node.running) {
         node.forget_tasks(&name, running.tasks.keys().copied());
     }
-    node.publish(&store).await;
-    lease.release().await?;
+    // Clearing this worker's status entries and expiring its lease let others take over
+    // sooner; without an API server they expire on their own.
+    let farewell = async {
+        node.publish(&store).await;
+        lease.release().await
+    };
+    match tokio::time::timeout(SHUTDOWN_GRACE, farewell).await {
+        Ok(released) => released?,
+        Err(_) => tracing::warn!("could not release the lease in time; it expires by itself"),
+    }
     Ok(())
 }
+
+/// How long the worker's last API calls (status, lease release) and a loop iteration in
+/// progress may take once shutdown was requested.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Sleeps until `deadline`, or forever without one.
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
@@ -230,6 +219,58 @@ struct Node {
 }
 
 impl Node {
+    /// The decision loop: runs until `shutdown` is cancelled or the watch store is gone.
+    async fn run_loop(
+        &mut self,
+        store: &Store<KafkaConnector>,
+        wake: &Notify,
+        changes: &mut tokio::sync::broadcast::Receiver<StatusChange>,
+        held: &mut watch::Receiver<bool>,
+        readiness: &Readiness,
+        shutdown: &CancellationToken,
+    ) {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            let next_restart = self.auto.next_due();
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = wake.notified() => {}
+                change = changes.recv() => {
+                    if let Ok(StatusChange::Task(id, Some(status))) = change
+                        && status.state == State::Failed
+                    {
+                        self.metrics.task_failed(&id);
+                    }
+                }
+                _ = held.changed() => {}
+                _ = tick.tick() => {}
+                () = sleep_until(next_restart) => {}
+            }
+            if !*held.borrow() {
+                readiness.set(false);
+                self.fence().await;
+                continue;
+            }
+            // The store is ready once the first list answered; until then, and whenever
+            // shutdown comes first, there is nothing to decide.
+            let ready = tokio::select! {
+                ready = store.wait_until_ready() => ready.is_ok(),
+                () = shutdown.cancelled() => return,
+            };
+            if !ready {
+                return;
+            }
+            readiness.set(true);
+            self.sync(store).await;
+            self.restart_requested(store).await;
+            self.restart_failed().await;
+            let running = &self.running;
+            self.metrics
+                .retain_connectors(|name| running.get(name).is_some_and(|r| r.owns_instance));
+            self.publish(store).await;
+        }
+    }
+
     fn wanted(&self, connector: &KafkaConnector) -> Option<Wanted> {
         let me = self.identity.pod.as_str();
         let spec = &connector.spec;
@@ -687,5 +728,40 @@ impl Node {
                 tracing::warn!(connector = %name, %error, "cannot write connector status")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shutdown is bounded even when the API server never answers: the watch store never
+    /// becomes ready, and the lease and status calls hang.
+    #[tokio::test]
+    async fn stops_within_the_grace_when_the_api_server_never_answers() {
+        let (client, server) = crate::fixtures::silent_api_server().await;
+        let runtime = crate::fixtures::runtime_worker("w-0");
+        let metrics = WorkerMetrics::new(runtime.status().clone());
+        let shutdown = CancellationToken::new();
+        let identity = Identity {
+            pod: "w-0".into(),
+            namespace: "ns".into(),
+            cluster: "c".into(),
+        };
+        let worker = tokio::spawn(run(
+            identity,
+            client,
+            runtime,
+            lease::LeaseTiming::default(),
+            Readiness::default(),
+            metrics,
+            shutdown.clone(),
+        ));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        shutdown.cancel();
+        let stopped =
+            tokio::time::timeout(SHUTDOWN_GRACE * 2 + Duration::from_secs(3), worker).await;
+        assert!(matches!(stopped, Ok(Ok(Ok(())))), "{stopped:?}");
+        server.abort();
     }
 }

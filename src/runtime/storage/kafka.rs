@@ -18,10 +18,10 @@
 //! workers sharing one topic put a key in the same partition and its latest value wins.
 //!
 //! The consumer reads uncommitted records, Apache's default outside exactly-once mode.
-//! A partition whose last offsets hold no record (transaction markers, a compacted-away
-//! tail) still counts as read to the end, through librdkafka's end-of-partition events.
+//! A partition whose last offsets hold no record (transaction markers) still counts as
+//! read to the end, through the consumer's position (see `TopicReader::read_to_end`).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -165,38 +165,68 @@ impl TopicReader {
     /// Consumes until every partition reached the end offsets taken at the start of the
     /// call (Apache's `readToEnd`). Blocking; gives up once `cancelled` is set, so a caller
     /// that stopped waiting (a flush timeout) does not leave a thread reading forever.
+    ///
+    /// A partition is done when a record at or past its end offset was applied, or when
+    /// the consumer's position reached the end offset. The position matters when the last
+    /// offsets hold no record we are handed: librdkafka moves the position past
+    /// transaction markers (as the Java consumer does) but gives them to nobody. Compaction
+    /// never leaves such a gap at the end of a partition: the active segment, which holds
+    /// the last record, is not cleaned. End-of-partition events are not used: librdkafka
+    /// emits one per fetch that reaches the end and does not emit it again after a seek,
+    /// so waiting for a fresh one can wait forever.
     fn read_to_end(&mut self, cancelled: &AtomicBool) -> Result<(), OffsetStoreError> {
         let mut remaining = self.end_offsets()?;
         remaining.retain(|partition, end| self.next_offset(*partition) < *end);
-        // Partitions re-sought during this read: an end-of-partition event after the seek
-        // is known to be newer than the end offsets taken above.
-        let mut sought = HashSet::new();
         while !remaining.is_empty() {
             if cancelled.load(Ordering::Relaxed) {
                 return Err(OffsetStoreError::ReadCancelled {
                     topic: self.topic.clone(),
                 });
             }
-            let Some(polled) = self.consumer.poll(POLL_INTERVAL) else {
-                continue;
-            };
-            let message = match polled {
-                Ok(message) => message,
-                Err(KafkaError::PartitionEOF(partition)) => {
-                    self.reached_partition_end(partition, &mut remaining, &mut sought)?;
+            match self.consumer.poll(POLL_INTERVAL) {
+                None => {}
+                Some(Ok(message)) => {
+                    let partition = message.partition();
+                    let next = message.offset() + 1;
+                    let key = message.key().unwrap_or_default().to_vec();
+                    let value = message.payload().map(<[u8]>::to_vec);
+                    drop(message);
+                    apply_updates(&mut self.data, OffsetUpdates::from([(key, value)]));
+                    self.next_offsets.insert(partition, next);
+                    if remaining.get(&partition).is_some_and(|end| next >= *end) {
+                        remaining.remove(&partition);
+                    }
+                    // Positions are checked below once nothing is waiting.
                     continue;
                 }
-                Err(source) => return Err(self.kafka_error("reading", source)),
+                Some(Err(source)) => return Err(self.kafka_error("reading", source)),
+            }
+            self.positions_reached(&mut remaining)?;
+        }
+        Ok(())
+    }
+
+    /// Drops from `remaining` the partitions whose consumer position reached their end
+    /// offset (past markers no record was handed out for), noting the new position.
+    fn positions_reached(
+        &mut self,
+        remaining: &mut HashMap<i32, i64>,
+    ) -> Result<(), OffsetStoreError> {
+        let positions = self
+            .consumer
+            .position()
+            .map_err(|source| self.kafka_error("reading the positions", source))?;
+        for element in positions.elements_for_topic(&self.topic) {
+            let Offset::Offset(position) = element.offset() else {
+                continue;
             };
-            let partition = message.partition();
-            let next = message.offset() + 1;
-            let key = message.key().unwrap_or_default().to_vec();
-            let value = message.payload().map(<[u8]>::to_vec);
-            drop(message);
-            apply_updates(&mut self.data, OffsetUpdates::from([(key, value)]));
-            self.next_offsets.insert(partition, next);
-            if remaining.get(&partition).is_some_and(|end| next >= *end) {
+            let partition = element.partition();
+            if remaining
+                .get(&partition)
+                .is_some_and(|end| position >= *end)
+            {
                 remaining.remove(&partition);
+                self.next_offsets.insert(partition, position);
             }
         }
         Ok(())
@@ -204,38 +234,6 @@ impl TopicReader {
 
     fn next_offset(&self, partition: i32) -> i64 {
         self.next_offsets.get(&partition).copied().unwrap_or(0)
-    }
-
-    /// Handles librdkafka's end-of-partition event while `partition` still seems short of
-    /// its end offset. The last offsets of a partition may hold nothing we are handed
-    /// (transaction markers, records compaction removed); the Java consumer's position
-    /// moves past them, librdkafka's does not. But the event may also be stale, queued
-    /// before the end offsets were taken, so the first one only re-seeks the partition to
-    /// where we are (which drops what was queued for it); an event after that seek means
-    /// the fetcher really got to the end.
-    fn reached_partition_end(
-        &mut self,
-        partition: i32,
-        remaining: &mut HashMap<i32, i64>,
-        sought: &mut HashSet<i32>,
-    ) -> Result<(), OffsetStoreError> {
-        let Some(&end) = remaining.get(&partition) else {
-            return Ok(());
-        };
-        if sought.contains(&partition) {
-            self.next_offsets.insert(partition, end);
-            remaining.remove(&partition);
-            return Ok(());
-        }
-        let from = match self.next_offsets.get(&partition) {
-            Some(&next) => Offset::Offset(next),
-            None => Offset::Beginning,
-        };
-        self.consumer
-            .seek(&self.topic, partition, from, REQUEST_TIMEOUT)
-            .map_err(|source| self.kafka_error("seeking", source))?;
-        sought.insert(partition);
-        Ok(())
     }
 
     /// The end offset of every partition, in one `ListOffsets` request (a timestamp of
@@ -482,9 +480,6 @@ impl KafkaOffsetBackingStore {
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
-            // End-of-partition events let a read finish when the last offsets hold no
-            // record (see `reached_partition_end`).
-            .set("enable.partition.eof", "true")
             // Apache's default outside exactly-once mode (librdkafka's is read_committed).
             .set("isolation.level", "read_uncommitted");
         let consumer: BaseConsumer = client
