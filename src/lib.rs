@@ -13,6 +13,7 @@ pub mod data;
 pub mod error;
 #[cfg(test)]
 mod fixtures;
+pub mod herder;
 pub mod rest;
 pub mod runtime;
 pub mod telemetry;

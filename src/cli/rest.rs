@@ -15,10 +15,11 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::connectors::Registry;
+use crate::herder::Herder;
+use crate::herder::kubernetes::{KubernetesHerder, KubernetesHerderConfig};
 use crate::rest::auth::SecretSources;
-use crate::rest::kubernetes::{KubernetesHerder, KubernetesHerderConfig};
 use crate::rest::loggers::Loggers;
-use crate::rest::{Herder, routes};
+use crate::rest::routes;
 use crate::runtime::WorkerSettings;
 use crate::runtime::config::{properties, worker::WorkerConfig};
 use crate::runtime::storage::{KafkaOffsetStoreConfig, OFFSET_STORAGE_TOPIC};

@@ -12,10 +12,11 @@ use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
 use crate::connectors::Registry;
-use crate::rest::entities::ServerInfo;
+use crate::herder::Herder;
+use crate::herder::entities::ServerInfo;
+use crate::herder::standalone::StandaloneHerder;
 use crate::rest::loggers::Loggers;
-use crate::rest::standalone::StandaloneHerder;
-use crate::rest::{Herder, routes};
+use crate::rest::routes;
 use crate::runtime::config::file::{self as connector_file, InitialState};
 use crate::runtime::config::{properties, worker::WorkerConfig};
 use crate::runtime::storage::{FileOffsetBackingStore, OffsetBackingStore};

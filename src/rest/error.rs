@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::entities::ErrorMessage;
-use super::herder::HerderError;
+use crate::herder::HerderError;
 
 /// An error answer of the REST API.
 #[derive(Debug)]

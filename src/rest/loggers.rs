@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tracing_subscriber::EnvFilter;
 
 use super::entities::LoggerLevel;
-use super::herder::HerderError;
+use crate::herder::HerderError;
 use crate::telemetry::LogReloadHandle;
 
 /// The name Apache uses for the root logger.

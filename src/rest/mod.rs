@@ -1,17 +1,10 @@
-//! The Connect REST API: one axum router ([`routes::router`]) over the [`Herder`] trait,
-//! with two backends: [`standalone::StandaloneHerder`] and, for Kubernetes,
-//! [`kubernetes::KubernetesHerder`]; [`auth`] adds authentication in front of it.
+//! The Connect REST API, HTTP only: one axum router ([`routes::router`]) over the
+//! [`Herder`](crate::herder::Herder) trait, the mapping of herder errors to status codes
+//! ([`error`]), authentication in front of it ([`auth`]) and the logger-level endpoints
+//! ([`loggers`]). The control plane behind it is in `crate::herder`.
 
 pub mod auth;
 pub mod entities;
 pub mod error;
-pub mod herder;
-pub mod kubernetes;
 pub mod loggers;
-pub mod plugins;
 pub mod routes;
-mod sink_offsets;
-mod source_offsets;
-pub mod standalone;
-
-pub use herder::{Herder, HerderError, HerderResult};

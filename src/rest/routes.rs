@@ -15,13 +15,12 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::entities::{
-    ActiveTopics, ConnectorExpansion, ConnectorOffsets, CreateConnectorRequest, Message,
-};
+use super::entities::{ActiveTopics, ConnectorExpansion, CreateConnectorRequest, Message};
 use super::error::RestError;
-use super::herder::Herder;
 use super::loggers::Loggers;
 use crate::connectors::ConfigMap;
+use crate::herder::Herder;
+use crate::herder::entities::{ConnectorInfo, ConnectorOffsets};
 use crate::runtime::TargetState;
 
 /// Largest request body accepted. Apache (Jetty) sets no limit of its own; this one only
@@ -269,7 +268,7 @@ async fn create_connector(State(app): S, headers: HeaderMap, body: Bytes) -> Res
     Ok(created(&headers, outcome.info))
 }
 
-fn created(headers: &HeaderMap, info: super::entities::ConnectorInfo) -> Response {
+fn created(headers: &HeaderMap, info: ConnectorInfo) -> Response {
     let location = format!(
         "{}/connectors/{}",
         base_url(headers),

@@ -5,7 +5,7 @@
 use indexmap::IndexMap;
 
 use super::entities::{PluginConfigKey, PluginEntry, ValidatedConfig, ValidationInfos};
-use super::herder::{HerderError, HerderResult};
+use super::{HerderError, HerderResult};
 use crate::connectors::{ConfigMap, ConnectorKind, Registry};
 use crate::runtime::config::connector::{sink_config_def, source_config_def};
 use crate::runtime::config::def::ConfigValueInfo;

@@ -1,17 +1,28 @@
 //! The `Herder`: the whole control plane of a Connect cluster behind one trait (Apache's
-//! `Herder`). The REST routes only translate HTTP to these calls; standalone mode and the
-//! Kubernetes sidecar are two implementations.
+//! `Herder`). The REST routes only translate HTTP to these calls. Two backends implement
+//! it: [`standalone::StandaloneHerder`] (connector configs in this process, one
+//! in-process worker) and [`kubernetes::KubernetesHerder`] (the `KafkaConnector`
+//! resources of one cluster, behind `tributary rest`). What both do alike lives in
+//! [`base`] (Apache's `AbstractHerder`), [`plugins`] (listing and validation) and
+//! [`offsets`] (reading and writing source and sink offsets).
+
+pub mod base;
+pub mod entities;
+pub mod kubernetes;
+pub mod offsets;
+pub mod plugins;
+pub mod standalone;
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use super::entities::{
+use crate::connectors::ConfigMap;
+use crate::runtime::TargetState;
+use entities::{
     ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, PluginConfigKey, PluginEntry, ServerInfo,
     TaskInfo, TaskStateInfo, ValidationInfos,
 };
-use crate::connectors::ConfigMap;
-use crate::runtime::TargetState;
 
 /// Why a herder call failed; `rest::error` maps each kind to Apache's status code.
 #[derive(Debug, thiserror::Error)]

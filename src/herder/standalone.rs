@@ -11,9 +11,9 @@ use super::entities::{
     ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo, ConnectorTaskId,
     PluginConfigKey, PluginEntry, ServerInfo, TaskInfo, TaskStateInfo, ValidationInfos,
 };
-use super::herder::{Herder, HerderError, HerderResult, PutOutcome};
+use super::offsets::{sink as sink_offsets, source as source_offsets};
 use super::plugins::PluginCatalog;
-use super::{sink_offsets, source_offsets};
+use super::{Herder, HerderError, HerderResult, PutOutcome};
 use crate::connectors::{ConfigMap, ConnectorKind};
 use crate::runtime::storage::OffsetMap;
 use crate::runtime::{State, TargetState, TaskId, Worker};

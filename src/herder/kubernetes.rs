@@ -27,9 +27,9 @@ use super::entities::{
     ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo, ConnectorTaskId,
     PluginConfigKey, PluginEntry, ServerInfo, TaskInfo, TaskStateInfo, ValidationInfos,
 };
-use super::herder::{Herder, HerderError, HerderResult, PutOutcome};
+use super::offsets::{sink as sink_offsets, source as source_offsets};
 use super::plugins::PluginCatalog;
-use super::{sink_offsets, source_offsets};
+use super::{Herder, HerderError, HerderResult, PutOutcome};
 use crate::api::{
     CLUSTER_LABEL, ConnectorState as SpecState, KafkaConnector, KafkaConnectorSpec,
     RESTART_ANNOTATION, RestartRequest, restart_task_annotation,

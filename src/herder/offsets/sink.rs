@@ -12,8 +12,8 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use serde_json::{Map, Value};
 
-use super::entities::ConnectorOffset;
-use super::herder::HerderError;
+use crate::herder::HerderError;
+use crate::herder::entities::ConnectorOffset;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 

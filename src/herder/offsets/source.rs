@@ -2,8 +2,8 @@
 //! and `modifySourceConnectorOffsets`), for both herders: the standalone one reads its
 //! worker's store, the Kubernetes one the cluster's offsets topic.
 
-use super::entities::{ConnectorOffset, ConnectorOffsets};
-use super::herder::{HerderError, HerderResult};
+use crate::herder::entities::{ConnectorOffset, ConnectorOffsets};
+use crate::herder::{HerderError, HerderResult};
 use crate::runtime::storage::{
     OffsetBackingStore, OffsetMap, OffsetStoreError, decode_value, encode_key, encode_value,
 };
