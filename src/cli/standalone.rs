@@ -8,13 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
 
 use crate::connectors::Registry;
-use crate::herder::Herder;
-use crate::herder::entities::ServerInfo;
 use crate::herder::standalone::StandaloneHerder;
+use crate::herder::{Herder, base};
 use crate::rest::loggers::Loggers;
 use crate::rest::routes;
 use crate::runtime::config::file::{self as connector_file, InitialState};
@@ -76,13 +73,7 @@ pub async fn run(
     ));
     let herder = Arc::new(StandaloneHerder::new(
         worker,
-        ServerInfo {
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            commit: option_env!("TRIBUTARY_GIT_COMMIT")
-                .unwrap_or("unknown")
-                .to_owned(),
-            kafka_cluster_id,
-        },
+        base::server_info(kafka_cluster_id),
     ));
 
     let tcp = tokio::net::TcpListener::bind(&listener)
@@ -166,24 +157,15 @@ fn advertised_worker_id(config: &WorkerConfig, listener: &str) -> String {
 /// Looks up the Kafka cluster id, retrying while the broker is unreachable (Apache's
 /// worker cannot start without it either), with a log line every attempt.
 async fn wait_for_kafka(bootstrap: &str, config: &WorkerConfig) -> String {
-    let mut client_config = ClientConfig::new();
-    client_config.set("bootstrap.servers", bootstrap);
-    for (key, value) in &config.admin_passthrough {
-        client_config.set(key, value);
-    }
+    let client_settings: Vec<(String, String)> = config
+        .admin_passthrough
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        let client_config = client_config.clone();
-        let found = tokio::task::spawn_blocking(move || {
-            let consumer: BaseConsumer = client_config.create().ok()?;
-            consumer.fetch_metadata(None, Duration::from_secs(3)).ok()?;
-            consumer.client().fetch_cluster_id(Duration::from_secs(5))
-        })
-        .await
-        .ok()
-        .flatten();
-        match found {
+        match base::kafka_cluster_id(bootstrap, &client_settings).await {
             Some(id) => {
                 tracing::info!(kafka_cluster_id = id, "connected to Kafka");
                 return id;

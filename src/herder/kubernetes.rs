@@ -13,19 +13,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Client, ResourceExt};
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
 use serde_json::json;
 use tokio::sync::OnceCell;
 
+use super::base::{self, RestartPlan, not_found};
 use super::entities::{
-    ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo, ConnectorTaskId,
-    PluginConfigKey, PluginEntry, ServerInfo, TaskInfo, TaskStateInfo, ValidationInfos,
+    ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo, PluginConfigKey,
+    PluginEntry, ServerInfo, TaskInfo, TaskStateInfo, ValidationInfos,
 };
 use super::offsets::{sink as sink_offsets, source as source_offsets};
 use super::plugins::PluginCatalog;
@@ -108,10 +106,6 @@ impl KubernetesHerder {
         }
     }
 
-    fn not_found(name: &str) -> HerderError {
-        HerderError::NotFound(format!("Connector {name} not found"))
-    }
-
     /// The connector's resource, when it exists and belongs to this cluster.
     async fn find(&self, name: &str) -> HerderResult<Option<KafkaConnector>> {
         if kubernetes_name_problem(name).is_some() {
@@ -122,7 +116,7 @@ impl KubernetesHerder {
     }
 
     async fn get(&self, name: &str) -> HerderResult<KafkaConnector> {
-        self.find(name).await?.ok_or_else(|| Self::not_found(name))
+        self.find(name).await?.ok_or_else(|| not_found(name))
     }
 
     fn is_ours(&self, connector: &KafkaConnector) -> bool {
@@ -141,24 +135,15 @@ impl KubernetesHerder {
         let config = connect_config(connector);
         let task_count = task_configs_of(connector).len();
         ConnectorInfo {
-            tasks: (0..task_count)
-                .map(|task| ConnectorTaskId {
-                    connector: name.clone(),
-                    task: task as i32,
-                })
-                .collect(),
+            tasks: base::task_ids(&name, task_count),
             connector_type: self.catalog().connector_type(&config),
             name,
             config,
         }
     }
 
-    /// Apache reports no version for a unit that is not running code.
     fn version_in(&self, config: &ConfigMap, state: &str) -> Option<String> {
-        match state {
-            "FAILED" | "UNASSIGNED" => None,
-            _ => self.catalog().plugin_version(config),
-        }
+        base::version_in(&self.catalog(), config, state)
     }
 
     fn task_state(&self, connector: &KafkaConnector, task: i32) -> TaskStateInfo {
@@ -249,15 +234,11 @@ impl KubernetesHerder {
     /// Offsets may only change while the connector is STOPPED with no tasks: its spec
     /// says stopped and the instance published an empty task list.
     fn check_stopped(name: &str, connector: &KafkaConnector) -> HerderResult<()> {
-        let stopped = connector.spec.state == Some(SpecState::Stopped)
-            && task_configs_of(connector).is_empty();
-        if stopped {
-            Ok(())
-        } else {
-            Err(HerderError::BadRequest(format!(
-                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
-            )))
-        }
+        let target = match connector.spec.state {
+            Some(SpecState::Stopped) => TargetState::Stopped,
+            _ => TargetState::Started,
+        };
+        base::check_stopped(name, target, task_configs_of(connector).len())
     }
 
     /// The cluster's offsets topic, read to its end on every call (started on first use,
@@ -293,25 +274,14 @@ impl KubernetesHerder {
     }
 
     async fn fetch_cluster_id(&self) -> HerderResult<String> {
-        let mut client_config = ClientConfig::new();
-        client_config.set("bootstrap.servers", &self.config.bootstrap_servers);
-        for (key, value) in &self.config.client_settings {
-            client_config.set(key, value);
-        }
-        tokio::task::spawn_blocking(move || {
-            let consumer: BaseConsumer = client_config.create().ok()?;
-            consumer.fetch_metadata(None, Duration::from_secs(3)).ok()?;
-            consumer.client().fetch_cluster_id(Duration::from_secs(5))
-        })
-        .await
-        .ok()
-        .flatten()
-        .ok_or_else(|| {
-            HerderError::Internal(format!(
-                "Cannot reach Kafka at {} to read its cluster id",
-                self.config.bootstrap_servers
-            ))
-        })
+        base::kafka_cluster_id(&self.config.bootstrap_servers, &self.config.client_settings)
+            .await
+            .ok_or_else(|| {
+                HerderError::Internal(format!(
+                    "Cannot reach Kafka at {} to read its cluster id",
+                    self.config.bootstrap_servers
+                ))
+            })
     }
 
     /// Creates the resource; `Ok(None)` when a resource of that name appeared meanwhile.
@@ -409,32 +379,6 @@ fn is_conflict(error: &kube::Error) -> bool {
     matches!(error, kube::Error::Api(status) if status.code == 409)
 }
 
-/// A task config as Apache shows it, with the `task.class` Apache's worker adds; our
-/// plugins name their tasks by Apache's convention (`XConnector` runs `XTask`).
-fn with_task_class(connector_class: Option<&str>, task_config: &ConfigMap) -> ConfigMap {
-    let mut config = task_config.clone();
-    if let Some(task_class) = connector_class.and_then(|c| {
-        c.strip_suffix("Connector")
-            .map(|base| format!("{base}Task"))
-    }) {
-        config.entry("task.class".to_owned()).or_insert(task_class);
-    }
-    config
-}
-
-fn sink_topics(config: &ConfigMap) -> Vec<String> {
-    config
-        .get("topics")
-        .map(|t| {
-            t.split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[async_trait]
 impl Herder for KubernetesHerder {
     async fn server_info(&self) -> HerderResult<ServerInfo> {
@@ -442,13 +386,7 @@ impl Herder for KubernetesHerder {
             .kafka_cluster_id
             .get_or_try_init(|| self.fetch_cluster_id())
             .await?;
-        Ok(ServerInfo {
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            commit: option_env!("TRIBUTARY_GIT_COMMIT")
-                .unwrap_or("unknown")
-                .to_owned(),
-            kafka_cluster_id: id.clone(),
-        })
+        Ok(base::server_info(id.clone()))
     }
 
     async fn connectors(&self) -> HerderResult<Vec<String>> {
@@ -567,7 +505,7 @@ impl Herder for KubernetesHerder {
                 }
                 Err(e) if is_conflict(&e) => continue,
                 Err(kube::Error::Api(status)) if status.code == 404 => {
-                    return Err(Self::not_found(name));
+                    return Err(not_found(name));
                 }
                 Err(e) => return Err(api_failure(e)),
             }
@@ -584,20 +522,14 @@ impl Herder for KubernetesHerder {
                 tracing::info!(connector = name, "connector deleted");
                 Ok(())
             }
-            Err(kube::Error::Api(status)) if status.code == 404 => Err(Self::not_found(name)),
+            Err(kube::Error::Api(status)) if status.code == 404 => Err(not_found(name)),
             Err(e) => Err(api_failure(e)),
         }
     }
 
     async fn set_target_state(&self, name: &str, state: TargetState) -> HerderResult<()> {
         let Some(connector) = self.find(name).await? else {
-            // The answers of Apache's herder differ by action.
-            return Err(match state {
-                TargetState::Stopped => {
-                    HerderError::Internal(format!("No connector `{name}` configured"))
-                }
-                _ => HerderError::NotFound(format!("Unknown connector {name}")),
-            });
+            return Err(base::unknown_connector_for_state(name, state));
         };
         let wanted = spec_state(state);
         if connector.spec.state.unwrap_or_default() == wanted {
@@ -614,14 +546,15 @@ impl Herder for KubernetesHerder {
     }
 
     async fn connector_status(&self, name: &str) -> HerderResult<ConnectorStateInfo> {
-        let connector = self.find(name).await?.ok_or_else(|| {
-            HerderError::NotFound(format!("No status found for connector {name}"))
-        })?;
+        let connector = self
+            .find(name)
+            .await?
+            .ok_or_else(|| base::no_connector_status(name))?;
         Ok(self.status_of(&connector))
     }
 
     async fn task_status(&self, name: &str, task: i32) -> HerderResult<TaskStateInfo> {
-        let missing = || HerderError::NotFound(format!("No status found for task {name}-{task}"));
+        let missing = || base::no_task_status(name, task);
         let connector = self.find(name).await?.ok_or_else(missing)?;
         let count = task_configs_of(&connector).len();
         if task < 0 || task as usize >= count {
@@ -632,22 +565,12 @@ impl Herder for KubernetesHerder {
 
     async fn task_configs(&self, name: &str) -> HerderResult<Vec<TaskInfo>> {
         let connector = self.get(name).await?;
-        let class = self
-            .registry
-            .resolve(&connector.spec.class)
-            .ok()
-            .map(|p| p.class().to_owned());
-        Ok(task_configs_of(&connector)
-            .iter()
-            .enumerate()
-            .map(|(task, config)| TaskInfo {
-                id: ConnectorTaskId {
-                    connector: name.to_owned(),
-                    task: task as i32,
-                },
-                config: with_task_class(class.as_deref(), config),
-            })
-            .collect())
+        Ok(base::task_infos(
+            &self.registry,
+            name,
+            Some(&connector.spec.class),
+            &task_configs_of(&connector),
+        ))
     }
 
     async fn restart_connector(
@@ -656,33 +579,16 @@ impl Herder for KubernetesHerder {
         include_tasks: bool,
         only_failed: bool,
     ) -> HerderResult<ConnectorStateInfo> {
-        let plain = !include_tasks && !only_failed;
         let Some(connector) = self.find(name).await? else {
-            // Apache's plain restart of an unknown connector fails deeper, with a 500.
-            return Err(if plain {
-                HerderError::Internal(
-                    "Cannot invoke \"java.util.Map.get(Object)\" because \"connProps\" is null"
-                        .to_owned(),
-                )
-            } else {
-                HerderError::NotFound(format!("Unknown connector: {name}"))
-            });
+            return Err(base::unknown_connector_for_restart(
+                name,
+                include_tasks,
+                only_failed,
+            ));
         };
-        // Apache's restart plan: the targets, decided from the states before the restart,
-        // are reported as RESTARTING; the workers carry the request out.
-        let mut plan = self.status_of(&connector);
-        let restart_instance = !only_failed || plan.connector.state == "FAILED";
-        if restart_instance {
-            plan.connector.state = State::Restarting.to_string();
-        }
-        let mut any_task = false;
-        for task in &mut plan.tasks {
-            if include_tasks && (!only_failed || task.state == "FAILED") {
-                task.state = State::Restarting.to_string();
-                any_task = true;
-            }
-        }
-        if restart_instance || any_task {
+        // The workers carry the restart out; the sidecar only records the request.
+        let plan = RestartPlan::new(self.status_of(&connector), include_tasks, only_failed);
+        if plan.connector || !plan.tasks.is_empty() {
             let request = RestartRequest {
                 id: self.request_id(),
                 include_tasks,
@@ -698,20 +604,15 @@ impl Herder for KubernetesHerder {
                 "restart requested"
             );
         }
-        Ok(plan)
+        Ok(plan.status)
     }
 
     async fn restart_task(&self, name: &str, task: i32) -> HerderResult<()> {
         let Some(connector) = self.find(name).await? else {
-            // What Apache's standalone herder answers for a task of an unknown connector.
-            return Err(HerderError::Internal(format!(
-                "Failed to start task {name}-{task} since it is not a recognizable type (source or sink)"
-            )));
+            return Err(base::unknown_connector_for_task_restart(name, task));
         };
         if task < 0 || task as usize >= task_configs_of(&connector).len() {
-            return Err(HerderError::NotFound(format!(
-                "Task {name}-{task} not found"
-            )));
+            return Err(base::task_not_found(name, task));
         }
         self.annotate(name, &restart_task_annotation(task), self.request_id())
             .await?;
@@ -765,7 +666,7 @@ impl Herder for KubernetesHerder {
                 sink_offsets::read(
                     self.config.bootstrap_servers.clone(),
                     name.to_owned(),
-                    sink_topics(&connect_config(&connector)),
+                    base::sink_topics(&connect_config(&connector)),
                 )
                 .await?
             }
@@ -803,7 +704,7 @@ impl Herder for KubernetesHerder {
                 self.write_source_offsets(name, pairs).await?;
             }
         }
-        Ok("The offsets for this connector have been altered successfully".to_owned())
+        Ok(base::offsets_altered(true))
     }
 
     async fn reset_connector_offsets(&self, name: &str) -> HerderResult<String> {
@@ -823,7 +724,7 @@ impl Herder for KubernetesHerder {
                 self.write_source_offsets(name, pairs).await?;
             }
         }
-        Ok("The offsets for this connector have been reset successfully".to_owned())
+        Ok(base::offsets_reset(true))
     }
 }
 
@@ -885,17 +786,5 @@ mod tests {
         for bad in ["", "Src", "a_b", "-a", "a-", "a b", &"a".repeat(254)] {
             assert!(kubernetes_name_problem(bad).is_some(), "{bad}");
         }
-    }
-
-    #[test]
-    fn task_configs_show_the_task_class() {
-        let shown = with_task_class(
-            Some("org.apache.kafka.connect.file.FileStreamSourceConnector"),
-            &config(&[("topic", "t")]),
-        );
-        assert_eq!(
-            shown.get("task.class").map(String::as_str),
-            Some("org.apache.kafka.connect.file.FileStreamSourceTask")
-        );
     }
 }

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 
+use super::base::{self, RestartPlan, not_found};
 use super::entities::{
-    ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo, ConnectorTaskId,
-    PluginConfigKey, PluginEntry, ServerInfo, TaskInfo, TaskStateInfo, ValidationInfos,
+    ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo, PluginConfigKey,
+    PluginEntry, ServerInfo, TaskInfo, TaskStateInfo, ValidationInfos,
 };
 use super::offsets::{sink as sink_offsets, source as source_offsets};
 use super::plugins::PluginCatalog;
@@ -50,10 +51,6 @@ impl StandaloneHerder {
         self.worker.stop_all().await;
     }
 
-    fn not_found(name: &str) -> HerderError {
-        HerderError::NotFound(format!("Connector {name} not found"))
-    }
-
     /// Starts the connector instance and its tasks; start failures show in the status.
     async fn start(&self, name: &str, config: &ConfigMap, target: TargetState) -> Vec<ConfigMap> {
         let task_configs = match self.worker.start_connector(name, config, target).await {
@@ -78,22 +75,13 @@ impl StandaloneHerder {
         ConnectorInfo {
             name: name.to_owned(),
             config: entry.config.clone(),
-            tasks: (0..entry.task_configs.len())
-                .map(|task| ConnectorTaskId {
-                    connector: name.to_owned(),
-                    task: task as i32,
-                })
-                .collect(),
+            tasks: base::task_ids(name, entry.task_configs.len()),
             connector_type: self.connector_type(&entry.config),
         }
     }
 
     fn connector_type(&self, config: &ConfigMap) -> Option<String> {
         self.catalog().connector_type(config)
-    }
-
-    fn plugin_version(&self, config: &ConfigMap) -> Option<String> {
-        self.catalog().plugin_version(config)
     }
 
     /// The worker's plugins, for listing and validation.
@@ -133,12 +121,8 @@ impl StandaloneHerder {
         }
     }
 
-    /// Apache reports no version for a connector or task that is not running code.
     fn version_in(&self, config: &ConfigMap, state: State) -> Option<String> {
-        match state {
-            State::Failed | State::Unassigned => None,
-            _ => self.plugin_version(config),
-        }
+        base::version_in(&self.catalog(), config, state.as_str())
     }
 
     fn status_of(&self, name: &str, entry: &ConnectorEntry) -> ConnectorStateInfo {
@@ -164,26 +148,9 @@ impl StandaloneHerder {
 
     /// Offsets may only change while the connector is STOPPED with no tasks.
     fn check_stopped(name: &str, entry: Option<&ConnectorEntry>) -> HerderResult<ConnectorKind> {
-        let entry = entry.ok_or_else(|| Self::not_found(name))?;
-        if entry.target != TargetState::Stopped || !entry.task_configs.is_empty() {
-            return Err(HerderError::BadRequest(format!(
-                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint"
-            )));
-        }
+        let entry = entry.ok_or_else(|| not_found(name))?;
+        base::check_stopped(name, entry.target, entry.task_configs.len())?;
         Ok(entry.kind)
-    }
-
-    fn sink_topics(config: &ConfigMap) -> Vec<String> {
-        config
-            .get("topics")
-            .map(|t| {
-                t.split(',')
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 
     fn bootstrap(&self) -> String {
@@ -208,19 +175,6 @@ impl StandaloneHerder {
     }
 }
 
-/// A task config as Apache shows it: with `task.class`, which Apache's worker adds. Our
-/// plugins name their tasks by Apache's convention (`XConnector` runs `XTask`).
-fn with_task_class(connector_class: Option<&str>, task_config: &ConfigMap) -> ConfigMap {
-    let mut config = task_config.clone();
-    if let Some(task_class) = connector_class.and_then(|c| {
-        c.strip_suffix("Connector")
-            .map(|base| format!("{base}Task"))
-    }) {
-        config.entry("task.class".to_owned()).or_insert(task_class);
-    }
-    config
-}
-
 #[async_trait]
 impl Herder for StandaloneHerder {
     async fn server_info(&self) -> HerderResult<ServerInfo> {
@@ -233,13 +187,13 @@ impl Herder for StandaloneHerder {
 
     async fn connector_info(&self, name: &str) -> HerderResult<ConnectorInfo> {
         let connectors = self.connectors.lock().await;
-        let entry = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
+        let entry = connectors.get(name).ok_or_else(|| not_found(name))?;
         Ok(self.info(name, entry))
     }
 
     async fn connector_config(&self, name: &str) -> HerderResult<ConfigMap> {
         let connectors = self.connectors.lock().await;
-        let entry = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
+        let entry = connectors.get(name).ok_or_else(|| not_found(name))?;
         Ok(entry.config.clone())
     }
 
@@ -294,7 +248,7 @@ impl Herder for StandaloneHerder {
     async fn delete_connector(&self, name: &str) -> HerderResult<()> {
         let mut connectors = self.connectors.lock().await;
         if connectors.remove(name).is_none() {
-            return Err(Self::not_found(name));
+            return Err(not_found(name));
         }
         self.worker.stop_connector(name).await;
         self.worker.status().remove_connector(name);
@@ -305,13 +259,7 @@ impl Herder for StandaloneHerder {
     async fn set_target_state(&self, name: &str, state: TargetState) -> HerderResult<()> {
         let mut connectors = self.connectors.lock().await;
         let Some(entry) = connectors.get_mut(name) else {
-            // Apache's answers differ by action: stop is checked deeper in its herder.
-            return Err(match state {
-                TargetState::Stopped => {
-                    HerderError::Internal(format!("No connector `{name}` configured"))
-                }
-                _ => HerderError::NotFound(format!("Unknown connector {name}")),
-            });
+            return Err(base::unknown_connector_for_state(name, state));
         };
         let previous = entry.target;
         if previous == state {
@@ -340,9 +288,9 @@ impl Herder for StandaloneHerder {
 
     async fn connector_status(&self, name: &str) -> HerderResult<ConnectorStateInfo> {
         let connectors = self.connectors.lock().await;
-        let entry = connectors.get(name).ok_or_else(|| {
-            HerderError::NotFound(format!("No status found for connector {name}"))
-        })?;
+        let entry = connectors
+            .get(name)
+            .ok_or_else(|| base::no_connector_status(name))?;
         Ok(self.status_of(name, entry))
     }
 
@@ -353,32 +301,19 @@ impl Herder for StandaloneHerder {
             (Some(entry), Ok(t)) if (t as usize) < entry.task_configs.len() => {
                 Ok(self.task_state(name, entry, t))
             }
-            _ => Err(HerderError::NotFound(format!(
-                "No status found for task {name}-{task}"
-            ))),
+            _ => Err(base::no_task_status(name, task)),
         }
     }
 
     async fn task_configs(&self, name: &str) -> HerderResult<Vec<TaskInfo>> {
         let connectors = self.connectors.lock().await;
-        let entry = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
-        let class = entry
-            .config
-            .get("connector.class")
-            .and_then(|c| self.worker.plugins().resolve(c).ok())
-            .map(|p| p.class().to_owned());
-        Ok(entry
-            .task_configs
-            .iter()
-            .enumerate()
-            .map(|(task, config)| TaskInfo {
-                id: ConnectorTaskId {
-                    connector: name.to_owned(),
-                    task: task as i32,
-                },
-                config: with_task_class(class.as_deref(), config),
-            })
-            .collect())
+        let entry = connectors.get(name).ok_or_else(|| not_found(name))?;
+        Ok(base::task_infos(
+            self.worker.plugins(),
+            name,
+            entry.config.get("connector.class").map(String::as_str),
+            &entry.task_configs,
+        ))
     }
 
     async fn restart_connector(
@@ -390,30 +325,17 @@ impl Herder for StandaloneHerder {
         let mut connectors = self.connectors.lock().await;
         let plain = !include_tasks && !only_failed;
         let Some(entry) = connectors.get_mut(name) else {
-            // Apache's plain restart of an unknown connector fails deeper, with a 500.
-            return Err(if plain {
-                HerderError::Internal(
-                    "Cannot invoke \"java.util.Map.get(Object)\" because \"connProps\" is null"
-                        .to_owned(),
-                )
-            } else {
-                HerderError::NotFound(format!("Unknown connector: {name}"))
-            });
+            return Err(base::unknown_connector_for_restart(
+                name,
+                include_tasks,
+                only_failed,
+            ));
         };
-        // Apache's restart plan: what will restart is decided from the states before it
-        // and reported as RESTARTING.
-        let mut plan = self.status_of(name, entry);
-        let restart_connector = !only_failed || plan.connector.state == "FAILED";
-        if restart_connector {
-            plan.connector.state = State::Restarting.to_string();
-        }
-        let mut tasks_to_restart = Vec::new();
-        for task in &mut plan.tasks {
-            if include_tasks && (!only_failed || task.state == "FAILED") {
-                task.state = State::Restarting.to_string();
-                tasks_to_restart.push(task.id as u32);
-            }
-        }
+        let RestartPlan {
+            status: plan,
+            connector: restart_connector,
+            tasks: tasks_to_restart,
+        } = RestartPlan::new(self.status_of(name, entry), include_tasks, only_failed);
         let config = entry.config.clone();
         if restart_connector && (plain || tasks_to_restart.len() == entry.task_configs.len()) {
             self.worker.stop_connector(name).await;
@@ -443,18 +365,13 @@ impl Herder for StandaloneHerder {
     async fn restart_task(&self, name: &str, task: i32) -> HerderResult<()> {
         let connectors = self.connectors.lock().await;
         let Some(entry) = connectors.get(name) else {
-            // What Apache's standalone herder answers for a task of an unknown connector.
-            return Err(HerderError::Internal(format!(
-                "Failed to start task {name}-{task} since it is not a recognizable type (source or sink)"
-            )));
+            return Err(base::unknown_connector_for_task_restart(name, task));
         };
         let Some(task_config) = usize::try_from(task)
             .ok()
             .and_then(|t| entry.task_configs.get(t))
         else {
-            return Err(HerderError::NotFound(format!(
-                "Task {name}-{task} not found"
-            )));
+            return Err(base::task_not_found(name, task));
         };
         let id = TaskId {
             connector: name.to_owned(),
@@ -495,7 +412,7 @@ impl Herder for StandaloneHerder {
     async fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
         let (kind, config) = {
             let connectors = self.connectors.lock().await;
-            let entry = connectors.get(name).ok_or_else(|| Self::not_found(name))?;
+            let entry = connectors.get(name).ok_or_else(|| not_found(name))?;
             (entry.kind, entry.config.clone())
         };
         let offsets = match kind {
@@ -503,7 +420,7 @@ impl Herder for StandaloneHerder {
                 sink_offsets::read(
                     self.bootstrap(),
                     name.to_owned(),
-                    Self::sink_topics(&config),
+                    base::sink_topics(&config),
                 )
                 .await?
             }
@@ -540,11 +457,7 @@ impl Herder for StandaloneHerder {
                 self.write_source_offsets(name, &config, pairs).await?
             }
         };
-        Ok(if managed {
-            "The offsets for this connector have been altered successfully".to_owned()
-        } else {
-            "The Connect framework-managed offsets for this connector have been altered successfully. However, if this connector manages offsets externally, they will need to be manually altered in the system that the connector uses.".to_owned()
-        })
+        Ok(base::offsets_altered(managed))
     }
 
     async fn reset_connector_offsets(&self, name: &str) -> HerderResult<String> {
@@ -564,10 +477,6 @@ impl Herder for StandaloneHerder {
                 self.write_source_offsets(name, &config, pairs).await?
             }
         };
-        Ok(if managed {
-            "The offsets for this connector have been reset successfully".to_owned()
-        } else {
-            "The Connect framework-managed offsets for this connector have been reset successfully. However, if this connector manages offsets externally, they will need to be manually reset in the system that the connector uses.".to_owned()
-        })
+        Ok(base::offsets_reset(managed))
     }
 }
