@@ -343,7 +343,7 @@ async fn concurrent_writers_lose_no_write() {
     // The last toggle (i = 14) paused; no config write put an older state back.
     assert_eq!(
         resource.spec.state,
-        Some(tributary::api::ConnectorState::Paused)
+        Some(tributary::runtime::TargetState::Paused)
     );
 }
 

@@ -1,11 +1,16 @@
-//! `KafkaConnector`: one connector instance, bound to a `KafkaConnect` cluster by label.
+//! `KafkaConnector`: one connector instance, bound to a `KafkaConnect` cluster by label,
+//! and the one mapping between its spec and a Connect config (used by the REST sidecar to
+//! show and write it and by the workers to run it).
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
-use kube::CustomResource;
+use kube::{CustomResource, ResourceExt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::connectors::ConfigMap;
+use crate::runtime::TargetState;
 
 /// A Kafka Connect connector. Bind it to a cluster with the label
 /// `tributary.dev/cluster: <KafkaConnect name>`.
@@ -42,23 +47,71 @@ pub struct KafkaConnectorSpec {
     /// Desired state: `running` (default), `paused` (the instance and tasks stay assigned
     /// but process nothing) or `stopped` (the instance stays assigned, tasks shut down).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<ConnectorState>,
+    pub state: Option<TargetState>,
 
     /// Restart failed connectors and tasks automatically, with back-off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_restart: Option<bool>,
 }
 
-/// Desired lifecycle state of a connector.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum ConnectorState {
-    // Variant doc comments would turn the schema into `oneOf` and hide the field's
-    // description in `kubectl explain`; the meanings are on `KafkaConnectorSpec::state`.
-    #[default]
-    Running,
-    Paused,
-    Stopped,
+impl KafkaConnectorSpec {
+    /// Writes a (validated) Connect config into the spec, leaving `state` and
+    /// `autoRestart`: `connector.class` becomes `class`, `tasks.max` becomes `tasksMax`,
+    /// `name` is dropped (it is the resource name), the rest is `config`. A `tasks.max`
+    /// that does not read back the same as an integer (` 2`, `02`) also stays in
+    /// `config`, so Connect's view shows it as given.
+    pub fn apply_connect_config(&mut self, config: &ConfigMap) {
+        let mut rest = config.clone();
+        rest.remove("name");
+        self.class = rest.remove("connector.class").unwrap_or_default();
+        self.tasks_max = None;
+        if let Some(text) = rest.get("tasks.max").cloned()
+            && let Ok(n) = text.trim().parse::<i32>()
+        {
+            self.tasks_max = Some(n);
+            if n.to_string() == text {
+                rest.remove("tasks.max");
+            }
+        }
+        self.config = rest;
+    }
+}
+
+impl KafkaConnector {
+    /// The Connect config this resource stands for: what the REST API shows and what
+    /// the worker runs. `spec.config` with `connector.class` and `name` put back, and
+    /// `tasks.max` from `spec.tasksMax`: the config's own `tasks.max` text is kept only
+    /// when it reads as that number (so ` 02` round-trips), and without `tasksMax` the
+    /// config's text (if any) stands, as Connect shows and passes what was submitted
+    /// (the runtime's default is 1).
+    pub fn connect_config(&self) -> ConfigMap {
+        let spec = &self.spec;
+        let mut config = spec.config.clone();
+        config.insert("connector.class".to_owned(), spec.class.clone());
+        if let Some(tasks_max) = spec.tasks_max {
+            let given = config
+                .get("tasks.max")
+                .is_some_and(|text| text.trim().parse::<i32>() == Ok(tasks_max));
+            if !given {
+                config.insert("tasks.max".to_owned(), tasks_max.to_string());
+            }
+        }
+        config.insert("name".to_owned(), self.name_any());
+        config
+    }
+
+    /// The desired state (`spec.state`, running when unset).
+    pub fn target_state(&self) -> TargetState {
+        self.spec.state.unwrap_or_default()
+    }
+
+    /// The task configs the connector instance published (none before it did).
+    pub fn task_configs(&self) -> &[ConfigMap] {
+        self.status
+            .as_ref()
+            .map(|s| s.task_configs.as_slice())
+            .unwrap_or_default()
+    }
 }
 
 /// Observed state of a connector, with Connect's status shape in `connectorStatus`.
@@ -123,7 +176,7 @@ pub struct ConnectorStatusInfo {
     /// own entries under server-side apply.
     #[serde(default)]
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["id"]))]
-    pub tasks: Vec<TaskStateInfo>,
+    pub tasks: Vec<TaskStatus>,
     /// `source` or `sink`, once the connector class is known.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub connector_type: Option<String>,
@@ -143,7 +196,7 @@ pub struct StateInfo {
 
 /// State of one task.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
-pub struct TaskStateInfo {
+pub struct TaskStatus {
     /// The task id, from 0.
     pub id: i32,
     /// `RUNNING`, `PAUSED`, `FAILED`, `UNASSIGNED` or `RESTARTING`.
@@ -153,15 +206,6 @@ pub struct TaskStateInfo {
     /// The failure's stack trace or message, when `state` is `FAILED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
-}
-
-/// Connect's `ConnectorTaskId`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
-pub struct TaskInfo {
-    /// The connector name.
-    pub connector: String,
-    /// The task id, from 0.
-    pub task: i32,
 }
 
 /// Keeps a field optional without a schema `default`: the API server would otherwise fill
@@ -198,4 +242,74 @@ pub struct RestartRequest {
 /// The annotation key asking for task `task`'s restart.
 pub fn restart_task_annotation(task: i32) -> String {
     format!("{RESTART_TASK_ANNOTATION_PREFIX}{task}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> ConfigMap {
+        crate::fixtures::string_map(pairs)
+    }
+
+    fn resource(name: &str, spec: KafkaConnectorSpec) -> KafkaConnector {
+        KafkaConnector::new(name, spec)
+    }
+
+    #[test]
+    fn a_connect_config_round_trips_through_the_spec() {
+        let original = config(&[
+            ("name", "src"),
+            ("connector.class", "FileStreamSource"),
+            ("tasks.max", "2"),
+            ("topic", "t"),
+        ]);
+        let mut spec = KafkaConnectorSpec::default();
+        spec.apply_connect_config(&original);
+        assert_eq!(spec.class, "FileStreamSource");
+        assert_eq!(spec.tasks_max, Some(2));
+        assert_eq!(spec.config, config(&[("topic", "t")]));
+        assert_eq!(resource("src", spec).connect_config(), original);
+    }
+
+    #[test]
+    fn a_config_without_tasks_max_shows_none() {
+        let mut spec = KafkaConnectorSpec::default();
+        spec.apply_connect_config(&config(&[
+            ("connector.class", "FileStreamSink"),
+            ("name", "x"),
+        ]));
+        assert_eq!(spec.tasks_max, None);
+        assert!(
+            !resource("x", spec)
+                .connect_config()
+                .contains_key("tasks.max")
+        );
+    }
+
+    #[test]
+    fn a_tasks_max_that_does_not_read_back_stays_in_the_config() {
+        let mut spec = KafkaConnectorSpec::default();
+        spec.apply_connect_config(&config(&[("tasks.max", " 02")]));
+        assert_eq!(spec.tasks_max, Some(2));
+        assert_eq!(
+            spec.config.get("tasks.max").map(String::as_str),
+            Some(" 02")
+        );
+        let shown = resource("x", spec).connect_config();
+        assert_eq!(shown.get("tasks.max").map(String::as_str), Some(" 02"));
+    }
+
+    #[test]
+    fn tasks_max_wins_over_a_config_text_that_disagrees() {
+        // Only `kubectl` can write both; the typed field is what the controller counts.
+        let spec = KafkaConnectorSpec {
+            class: "FileStreamSink".into(),
+            tasks_max: Some(3),
+            config: config(&[("tasks.max", "5")]),
+            ..KafkaConnectorSpec::default()
+        };
+        let shown = resource("x", spec).connect_config();
+        assert_eq!(shown.get("tasks.max").map(String::as_str), Some("3"));
+    }
 }

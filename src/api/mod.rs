@@ -3,21 +3,22 @@
 
 mod connect;
 mod connector;
+mod labels;
+mod lease;
 
 pub use connect::{KafkaConnect, KafkaConnectSpec, KafkaConnectStatus};
 pub use connector::{
-    ConnectorState, ConnectorStatusInfo, KafkaConnector, KafkaConnectorSpec, KafkaConnectorStatus,
-    RESTART_ANNOTATION, RESTART_TASK_ANNOTATION_PREFIX, RestartRequest, StateInfo, TaskInfo,
-    TaskStateInfo, restart_task_annotation,
+    ConnectorStatusInfo, KafkaConnector, KafkaConnectorSpec, KafkaConnectorStatus,
+    RESTART_ANNOTATION, RESTART_TASK_ANNOTATION_PREFIX, RestartRequest, StateInfo, TaskStatus,
+    restart_task_annotation,
 };
+pub use labels::{CLUSTER_LABEL, COMPONENT_LABEL, selector_labels, selector_string};
+pub use lease::LeaseTiming;
 
 use kube::CustomResourceExt;
 
 /// The API group of every Tributary resource.
 pub const GROUP: &str = "tributary.dev";
-
-/// Label that binds a `KafkaConnector` to its `KafkaConnect` cluster.
-pub const CLUSTER_LABEL: &str = "tributary.dev/cluster";
 
 /// All CRDs as one multi-document YAML stream, in a stable order.
 pub fn crds_yaml() -> crate::Result<String> {

@@ -14,10 +14,10 @@ use crate::herder::standalone::StandaloneHerder;
 use crate::herder::{Herder, base};
 use crate::rest::loggers::Loggers;
 use crate::rest::routes;
-use crate::runtime::config::file::{self as connector_file, InitialState};
+use crate::runtime::config::file as connector_file;
 use crate::runtime::config::{properties, worker::WorkerConfig};
 use crate::runtime::storage::{FileOffsetBackingStore, OffsetBackingStore};
-use crate::runtime::{StatusStore, TargetState, Worker, WorkerSettings};
+use crate::runtime::{StatusStore, Worker, WorkerSettings};
 use crate::telemetry::LogReloadHandle;
 
 pub async fn run(
@@ -37,11 +37,7 @@ pub async fn run(
     for path in connector_files {
         let file = connector_file::load_connector_file(path)
             .with_context(|| format!("invalid connector config {}", path.display()))?;
-        let initial_state = file.initial_state.map(|state| match state {
-            InitialState::Running => TargetState::Started,
-            InitialState::Paused => TargetState::Paused,
-            InitialState::Stopped => TargetState::Stopped,
-        });
+        let initial_state = file.initial_state;
         connectors.push((
             path,
             file.name,

@@ -119,7 +119,7 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         identity,
         client,
         runtime,
-        LeaseTiming::default(),
+        LeaseTiming::membership(),
         readiness,
         metrics,
         shutdown.clone(),

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::api::ConnectorState;
+use crate::runtime::TargetState;
 
 /// One thing a worker runs: a connector instance, or one task of a connector.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -48,13 +48,13 @@ pub struct ConnectorDemand {
     /// Number of task configs the connector produced (at most `tasksMax`).
     pub tasks: u32,
     /// The desired state; a stopped connector holds its instance but no tasks.
-    pub state: ConnectorState,
+    pub state: TargetState,
 }
 
 impl ConnectorDemand {
     /// The units this connector needs placed, in a stable order.
     fn units(&self) -> impl Iterator<Item = Unit> + '_ {
-        let tasks = if self.state == ConnectorState::Stopped {
+        let tasks = if self.state == TargetState::Stopped {
             0
         } else {
             self.tasks
@@ -286,7 +286,7 @@ mod tests {
         ConnectorDemand {
             name: name.into(),
             tasks,
-            state: ConnectorState::Running,
+            state: TargetState::Started,
         }
     }
 
@@ -479,12 +479,12 @@ mod tests {
             ConnectorDemand {
                 name: "b".into(),
                 tasks: 4,
-                state: ConnectorState::Stopped,
+                state: TargetState::Stopped,
             },
             ConnectorDemand {
                 name: "c".into(),
                 tasks: 2,
-                state: ConnectorState::Paused,
+                state: TargetState::Paused,
             },
         ];
         let result = assign(&live, &connectors, &Assignment::default());

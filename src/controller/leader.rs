@@ -18,26 +18,8 @@ use tokio::time::Instant;
 
 use super::Result;
 
-/// Timing of the election (client-go's defaults).
-#[derive(Clone, Copy, Debug)]
-pub struct LeaseTiming {
-    /// How long a lease is valid after its last renewal.
-    pub duration: Duration,
-    /// The leader gives up if it could not renew for this long (less than `duration`).
-    pub renew_deadline: Duration,
-    /// Pause between attempts, for candidates and for the leader's renewals.
-    pub retry_period: Duration,
-}
-
-impl Default for LeaseTiming {
-    fn default() -> Self {
-        LeaseTiming {
-            duration: Duration::from_secs(15),
-            renew_deadline: Duration::from_secs(10),
-            retry_period: Duration::from_secs(2),
-        }
-    }
-}
+/// Timing of the election: its default is client-go's.
+pub use crate::api::LeaseTiming;
 
 /// One candidate for one Lease.
 pub struct LeaseElector {

@@ -4,9 +4,9 @@
 
 pub mod assignment;
 pub mod connect;
-pub mod connector;
 pub mod leader;
 pub mod metrics;
+pub mod placement;
 pub mod readiness;
 pub mod resources;
 pub mod unbound;
@@ -413,7 +413,7 @@ fn run_assignment(
             move |l| to_cluster(l.labels(), l.namespace()),
         )
         .graceful_shutdown_on(stop)
-        .run(connector::reconcile, connector::error_policy, ctx)
+        .run(placement::reconcile, placement::error_policy, ctx)
         .for_each(|outcome| async move {
             if let Err(error) = outcome {
                 tracing::debug!(%error, "connector assignment did not complete");

@@ -15,7 +15,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::assignment::{Assignment, Unit};
-use crate::api::{ConnectorState, KafkaConnector, KafkaConnectorStatus, TaskStateInfo};
+use crate::api::{KafkaConnector, KafkaConnectorStatus, TaskStatus};
+use crate::runtime::TargetState;
 
 /// The condition type the controller writes.
 pub const READY: &str = "Ready";
@@ -220,7 +221,7 @@ impl ControllerStatus {
     }
 }
 
-fn reported_tasks(status: &KafkaConnectorStatus) -> impl Iterator<Item = &TaskStateInfo> {
+fn reported_tasks(status: &KafkaConnectorStatus) -> impl Iterator<Item = &TaskStatus> {
     status
         .connector_status
         .iter()
@@ -290,7 +291,7 @@ pub fn readiness(
             ),
         );
     }
-    if desired == ConnectorState::Stopped {
+    if desired == TargetState::Stopped {
         return if instance.state == "STOPPED" {
             Readiness::new(
                 Reason::Stopped,
@@ -312,7 +313,7 @@ pub fn readiness(
     let mut failed = Vec::new();
     let mut unassigned = Vec::new();
     let mut in_state = 0;
-    let wanted_state = if desired == ConnectorState::Paused {
+    let wanted_state = if desired == TargetState::Paused {
         "PAUSED"
     } else {
         "RUNNING"
@@ -366,7 +367,7 @@ pub fn readiness(
             .chain([instance_worker])
             .collect();
         let workers: Vec<&str> = workers.into_iter().collect();
-        let (reason, verb) = if desired == ConnectorState::Paused {
+        let (reason, verb) = if desired == TargetState::Paused {
             (Reason::Paused, "paused")
         } else {
             (Reason::Running, "running")
@@ -396,8 +397,8 @@ mod tests {
     use super::*;
     use crate::api::{ConnectorStatusInfo, KafkaConnectorSpec, StateInfo};
 
-    fn task(id: i32, state: &str, worker: &str) -> TaskStateInfo {
-        TaskStateInfo {
+    fn task(id: i32, state: &str, worker: &str) -> TaskStatus {
+        TaskStatus {
             id,
             state: state.into(),
             worker_id: worker.into(),
@@ -406,7 +407,7 @@ mod tests {
     }
 
     /// Connector `c` at generation 2 with two published task configs, instance on w1.
-    fn connector(instance_state: &str, tasks: Vec<TaskStateInfo>) -> KafkaConnector {
+    fn connector(instance_state: &str, tasks: Vec<TaskStatus>) -> KafkaConnector {
         let mut c = KafkaConnector::new(
             "c",
             KafkaConnectorSpec {
@@ -530,13 +531,13 @@ mod tests {
             "PAUSED",
             vec![task(0, "PAUSED", "w1"), task(1, "PAUSED", "w2")],
         );
-        c.spec.state = Some(ConnectorState::Paused);
+        c.spec.state = Some(TargetState::Paused);
         assert_eq!(
             reason(&c, 2, &placed(Some("w1"), Some("w2"))),
             Reason::Paused
         );
         let mut stopped = connector("STOPPED", vec![]);
-        stopped.spec.state = Some(ConnectorState::Stopped);
+        stopped.spec.state = Some(TargetState::Stopped);
         assert_eq!(reason(&stopped, 2, &placed(None, None)), Reason::Stopped);
         stopped
             .status

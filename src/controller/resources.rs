@@ -19,7 +19,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::{Resource, ResourceExt};
 
 use super::{Error, Result};
-use crate::api::{CLUSTER_LABEL, GROUP, KafkaConnect, KafkaConnector};
+pub use crate::api::{COMPONENT_LABEL, selector_labels, selector_string};
+use crate::api::{GROUP, KafkaConnect, KafkaConnector};
 
 /// Port of the Connect REST API (the `rest` container and the `-connect-api` Service).
 pub const REST_PORT: i32 = 8083;
@@ -31,8 +32,6 @@ pub const CONFIG_DIR: &str = "/etc/tributary";
 pub const WORKER_PROPERTIES: &str = "worker.properties";
 /// Pod template annotation with a hash of the worker config: a config change rolls the pods.
 pub const CONFIG_HASH_ANNOTATION: &str = "tributary.dev/config-hash";
-/// Label that marks a pod as a worker of a cluster (with [`CLUSTER_LABEL`]).
-pub const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
 
 /// Names of the child objects of one cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,23 +56,6 @@ impl ChildNames {
             workers: format!("{name}-worker"),
         }
     }
-}
-
-/// Labels on every worker pod, and the StatefulSet and Services' selector.
-pub fn selector_labels(cluster: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        (CLUSTER_LABEL.to_string(), cluster.to_string()),
-        (COMPONENT_LABEL.to_string(), "worker".to_string()),
-    ])
-}
-
-/// The selector as a string, for the scale subresource (`status.selector`).
-pub fn selector_string(cluster: &str) -> String {
-    selector_labels(cluster)
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// Everything the reconciler applies for one cluster, in apply order.

@@ -4,9 +4,9 @@
 //! status, which the controller and the workers write. A `kubectl apply` and a REST call
 //! are two doors into the same state.
 //!
-//! Mapping between a Connect config and a resource: `connector.class` is `spec.class`,
-//! `tasks.max` is `spec.tasksMax`, `name` is the resource name, everything else is
-//! `spec.config`. A Connect name that cannot be a Kubernetes resource name is refused
+//! Mapping between a Connect config and a resource: `KafkaConnector::connect_config` and
+//! `KafkaConnectorSpec::apply_connect_config` in `api` (the workers use the same). A
+//! Connect name that cannot be a Kubernetes resource name is refused
 //! with 400 (see `docs/compatibility.md`). Configs are never logged: they may hold
 //! secrets.
 
@@ -29,8 +29,8 @@ use super::offsets::{sink as sink_offsets, source as source_offsets};
 use super::plugins::PluginCatalog;
 use super::{Herder, HerderError, HerderResult, PutOutcome};
 use crate::api::{
-    CLUSTER_LABEL, ConnectorState as SpecState, KafkaConnector, KafkaConnectorSpec,
-    RESTART_ANNOTATION, RestartRequest, restart_task_annotation,
+    CLUSTER_LABEL, KafkaConnector, KafkaConnectorSpec, RESTART_ANNOTATION, RestartRequest,
+    restart_task_annotation,
 };
 use crate::connectors::{ConfigMap, ConnectorKind, Registry};
 use crate::runtime::storage::{
@@ -132,8 +132,8 @@ impl KubernetesHerder {
 
     fn info(&self, connector: &KafkaConnector) -> ConnectorInfo {
         let name = connector.name_any();
-        let config = connect_config(connector);
-        let task_count = task_configs_of(connector).len();
+        let config = connector.connect_config();
+        let task_count = connector.task_configs().len();
         ConnectorInfo {
             tasks: base::task_ids(&name, task_count),
             connector_type: self.catalog().connector_type(&config),
@@ -147,7 +147,7 @@ impl KubernetesHerder {
     }
 
     fn task_state(&self, connector: &KafkaConnector, task: i32) -> TaskStateInfo {
-        let config = connect_config(connector);
+        let config = connector.connect_config();
         let status = connector.status.clone().unwrap_or_default();
         let reported = status
             .connector_status
@@ -178,7 +178,7 @@ impl KubernetesHerder {
 
     fn status_of(&self, connector: &KafkaConnector) -> ConnectorStateInfo {
         let name = connector.name_any();
-        let config = connect_config(connector);
+        let config = connector.connect_config();
         let status = connector.status.clone().unwrap_or_default();
         let reported = status.connector_status.clone().unwrap_or_default();
         let instance = if reported.connector.state.is_empty() {
@@ -202,7 +202,7 @@ impl KubernetesHerder {
         ConnectorStateInfo {
             name,
             connector: instance,
-            tasks: (0..task_configs_of(connector).len() as i32)
+            tasks: (0..connector.task_configs().len() as i32)
                 .map(|task| self.task_state(connector, task))
                 .collect(),
             connector_type: reported
@@ -234,11 +234,11 @@ impl KubernetesHerder {
     /// Offsets may only change while the connector is STOPPED with no tasks: its spec
     /// says stopped and the instance published an empty task list.
     fn check_stopped(name: &str, connector: &KafkaConnector) -> HerderResult<()> {
-        let target = match connector.spec.state {
-            Some(SpecState::Stopped) => TargetState::Stopped,
-            _ => TargetState::Started,
-        };
-        base::check_stopped(name, target, task_configs_of(connector).len())
+        base::check_stopped(
+            name,
+            connector.target_state(),
+            connector.task_configs().len(),
+        )
     }
 
     /// The cluster's offsets topic, read to its end on every call (started on first use,
@@ -303,40 +303,6 @@ impl KubernetesHerder {
     }
 }
 
-/// The config as Connect shows it: the spec's config with the class, `tasks.max` (when
-/// set) and the name put back.
-pub fn connect_config(connector: &KafkaConnector) -> ConfigMap {
-    let spec = &connector.spec;
-    let mut config = spec.config.clone();
-    config.insert("connector.class".to_owned(), spec.class.clone());
-    if let Some(tasks_max) = spec.tasks_max {
-        config
-            .entry("tasks.max".to_owned())
-            .or_insert_with(|| tasks_max.to_string());
-    }
-    config.insert("name".to_owned(), connector.name_any());
-    config
-}
-
-/// Writes a (validated) Connect config into `spec`, leaving `state` and `autoRestart`.
-/// `tasks.max` becomes `spec.tasksMax`; a value that does not read back the same as an
-/// integer (` 2`, `02`) also stays in `spec.config`, so Connect's view shows it as given.
-pub fn apply_config(spec: &mut KafkaConnectorSpec, config: &ConfigMap) {
-    let mut rest = config.clone();
-    rest.remove("name");
-    spec.class = rest.remove("connector.class").unwrap_or_default();
-    spec.tasks_max = None;
-    if let Some(text) = rest.get("tasks.max").cloned()
-        && let Ok(n) = text.trim().parse::<i32>()
-    {
-        spec.tasks_max = Some(n);
-        if n.to_string() == text {
-            rest.remove("tasks.max");
-        }
-    }
-    spec.config = rest;
-}
-
 /// Why `name` cannot name a Kubernetes object (an RFC 1123 subdomain: at most 253
 /// characters of `a-z`, `0-9`, `-` and `.`, starting and ending alphanumeric).
 pub fn kubernetes_name_problem(name: &str) -> Option<&'static str> {
@@ -351,22 +317,6 @@ pub fn kubernetes_name_problem(name: &str) -> Option<&'static str> {
         Some("it must start and end with a lower-case letter or a digit")
     } else {
         None
-    }
-}
-
-fn task_configs_of(connector: &KafkaConnector) -> Vec<ConfigMap> {
-    connector
-        .status
-        .as_ref()
-        .map(|s| s.task_configs.clone())
-        .unwrap_or_default()
-}
-
-fn spec_state(state: TargetState) -> SpecState {
-    match state {
-        TargetState::Started => SpecState::Running,
-        TargetState::Paused => SpecState::Paused,
-        TargetState::Stopped => SpecState::Stopped,
     }
 }
 
@@ -405,7 +355,7 @@ impl Herder for KubernetesHerder {
     }
 
     async fn connector_config(&self, name: &str) -> HerderResult<ConfigMap> {
-        Ok(connect_config(&self.get(name).await?))
+        Ok(self.get(name).await?.connect_config())
     }
 
     async fn put_connector_config(
@@ -428,10 +378,10 @@ impl Herder for KubernetesHerder {
         for _ in 0..MAX_WRITE_ATTEMPTS {
             let Some(mut existing) = self.api.get_opt(name).await.map_err(api_failure)? else {
                 let mut spec = KafkaConnectorSpec {
-                    state: initial_state.map(spec_state),
+                    state: initial_state,
                     ..KafkaConnectorSpec::default()
                 };
-                apply_config(&mut spec, &config);
+                spec.apply_connect_config(&config);
                 match self.create(name, spec).await? {
                     Some(created) => {
                         tracing::info!(connector = name, "connector created");
@@ -454,7 +404,7 @@ impl Herder for KubernetesHerder {
             }
             // The object read carries its resourceVersion: the replace fails with 409 when
             // anyone wrote in between, and the read-modify-write starts over.
-            apply_config(&mut existing.spec, &config);
+            existing.spec.apply_connect_config(&config);
             match self
                 .api
                 .replace(name, &PostParams::default(), &existing)
@@ -485,7 +435,7 @@ impl Herder for KubernetesHerder {
     ) -> HerderResult<ConnectorInfo> {
         for _ in 0..MAX_WRITE_ATTEMPTS {
             let mut existing = self.get(name).await?;
-            let mut config = connect_config(&existing);
+            let mut config = existing.connect_config();
             for (key, value) in &patch {
                 match value {
                     Some(value) => config.insert(key.clone(), value.clone()),
@@ -493,7 +443,7 @@ impl Herder for KubernetesHerder {
                 };
             }
             self.catalog().validate(&config)?;
-            apply_config(&mut existing.spec, &config);
+            existing.spec.apply_connect_config(&config);
             match self
                 .api
                 .replace(name, &PostParams::default(), &existing)
@@ -531,8 +481,8 @@ impl Herder for KubernetesHerder {
         let Some(connector) = self.find(name).await? else {
             return Err(base::unknown_connector_for_state(name, state));
         };
-        let wanted = spec_state(state);
-        if connector.spec.state.unwrap_or_default() == wanted {
+        let wanted = state;
+        if connector.target_state() == wanted {
             return Ok(());
         }
         // A merge patch of one field: concurrent config writes keep their own fields.
@@ -556,7 +506,7 @@ impl Herder for KubernetesHerder {
     async fn task_status(&self, name: &str, task: i32) -> HerderResult<TaskStateInfo> {
         let missing = || base::no_task_status(name, task);
         let connector = self.find(name).await?.ok_or_else(missing)?;
-        let count = task_configs_of(&connector).len();
+        let count = connector.task_configs().len();
         if task < 0 || task as usize >= count {
             return Err(missing());
         }
@@ -569,7 +519,7 @@ impl Herder for KubernetesHerder {
             &self.registry,
             name,
             Some(&connector.spec.class),
-            &task_configs_of(&connector),
+            connector.task_configs(),
         ))
     }
 
@@ -611,7 +561,7 @@ impl Herder for KubernetesHerder {
         let Some(connector) = self.find(name).await? else {
             return Err(base::unknown_connector_for_task_restart(name, task));
         };
-        if task < 0 || task as usize >= task_configs_of(&connector).len() {
+        if task < 0 || task as usize >= connector.task_configs().len() {
             return Err(base::task_not_found(name, task));
         }
         self.annotate(name, &restart_task_annotation(task), self.request_id())
@@ -666,7 +616,7 @@ impl Herder for KubernetesHerder {
                 sink_offsets::read(
                     self.config.bootstrap_servers.clone(),
                     name.to_owned(),
-                    base::sink_topics(&connect_config(&connector)),
+                    base::sink_topics(&connector.connect_config()),
                 )
                 .await?
             }
@@ -731,52 +681,6 @@ impl Herder for KubernetesHerder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn config(pairs: &[(&str, &str)]) -> ConfigMap {
-        crate::fixtures::string_map(pairs)
-    }
-
-    #[test]
-    fn a_connect_config_round_trips_through_the_spec() {
-        let original = config(&[
-            ("name", "src"),
-            ("connector.class", "FileStreamSource"),
-            ("tasks.max", "2"),
-            ("topic", "t"),
-        ]);
-        let mut spec = KafkaConnectorSpec::default();
-        apply_config(&mut spec, &original);
-        assert_eq!(spec.class, "FileStreamSource");
-        assert_eq!(spec.tasks_max, Some(2));
-        assert_eq!(spec.config, config(&[("topic", "t")]));
-        let resource = KafkaConnector::new("src", spec);
-        assert_eq!(connect_config(&resource), original);
-    }
-
-    #[test]
-    fn a_config_without_tasks_max_shows_none() {
-        let mut spec = KafkaConnectorSpec::default();
-        apply_config(
-            &mut spec,
-            &config(&[("connector.class", "FileStreamSink"), ("name", "x")]),
-        );
-        assert_eq!(spec.tasks_max, None);
-        let shown = connect_config(&KafkaConnector::new("x", spec));
-        assert!(!shown.contains_key("tasks.max"));
-    }
-
-    #[test]
-    fn a_tasks_max_that_does_not_read_back_stays_in_the_config() {
-        let mut spec = KafkaConnectorSpec::default();
-        apply_config(&mut spec, &config(&[("tasks.max", " 02")]));
-        assert_eq!(spec.tasks_max, Some(2));
-        assert_eq!(
-            spec.config.get("tasks.max").map(String::as_str),
-            Some(" 02")
-        );
-        let shown = connect_config(&KafkaConnector::new("x", spec));
-        assert_eq!(shown.get("tasks.max").map(String::as_str), Some(" 02"));
-    }
 
     #[test]
     fn kubernetes_names_follow_rfc_1123() {

@@ -227,20 +227,17 @@ async fn list_connectors(State(app): S, RawQuery(query): RawQuery) -> RestResult
 }
 
 fn parse_initial_state(state: Option<&str>) -> RestResult<Option<TargetState>> {
-    Ok(match state {
-        None => None,
-        Some("RUNNING") => Some(TargetState::Started),
-        Some("PAUSED") => Some(TargetState::Paused),
-        Some("STOPPED") => Some(TargetState::Stopped),
-        // Jackson fails on an unknown enum constant, which Connect answers with 500.
-        Some(other) => {
-            return Err(RestError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!(
-                    "Cannot construct instance of `org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest$InitialState`, problem: No enum constant org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.InitialState.{other}"
-                ),
-            ));
-        }
+    let Some(name) = state else {
+        return Ok(None);
+    };
+    // Jackson fails on an unknown enum constant, which Connect answers with 500.
+    TargetState::from_name(name).map(Some).ok_or_else(|| {
+        RestError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "Cannot construct instance of `org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest$InitialState`, problem: No enum constant org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.InitialState.{name}"
+            ),
+        )
     })
 }
 

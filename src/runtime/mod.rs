@@ -18,17 +18,39 @@ pub mod worker;
 pub use status::{State, Status, StatusStore, TaskId};
 pub use worker::{Worker, WorkerError, WorkerSettings};
 
-/// What a connector and its tasks should be doing (Apache's `TargetState`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+use serde::{Deserialize, Serialize};
+
+/// What a connector and its tasks should be doing (Apache's `TargetState`): the one
+/// desired-state vocabulary of the crate. Its serde form is `KafkaConnector.spec.state`
+/// (`running`, `paused`, `stopped`); [`TargetState::from_name`] reads Apache's
+/// `initial_state` constants (REST create requests, connector files).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum TargetState {
+    // Variant doc comments would turn the CRD schema into `oneOf` and hide the field's
+    // description in `kubectl explain`; the meanings are on `KafkaConnectorSpec::state`.
     #[default]
+    #[serde(rename = "running")]
     Started,
     Paused,
-    /// The connector keeps its config but runs no tasks (`PUT /connectors/x/stop`).
+    // The connector keeps its config but runs no tasks (`PUT /connectors/x/stop`).
     Stopped,
 }
 
 impl TargetState {
+    /// Apache's `CreateConnectorRequest.InitialState` constant (`RUNNING`, `PAUSED`,
+    /// `STOPPED`), matched exactly.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "RUNNING" => Some(TargetState::Started),
+            "PAUSED" => Some(TargetState::Paused),
+            "STOPPED" => Some(TargetState::Stopped),
+            _ => None,
+        }
+    }
+
     /// The state a task reports while it follows this target.
     pub fn task_state(self) -> State {
         match self {

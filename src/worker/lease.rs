@@ -5,7 +5,6 @@
 //! before the controller can hand them to someone else.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
@@ -16,29 +15,10 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::metrics::WorkerMetrics;
-use crate::controller::resources::selector_labels;
-
-/// Timing of the membership lease.
-#[derive(Clone, Copy, Debug)]
-pub struct LeaseTiming {
-    /// `leaseDurationSeconds`: how long the controller trusts one renewal.
-    pub duration: Duration,
-    /// Pause between renewals.
-    pub renew_period: Duration,
-    /// Without a successful renewal for this long, the worker fences itself. Shorter than
-    /// `duration`, so tasks stop before the controller sees the lease expire.
-    pub fence_after: Duration,
-}
-
-impl Default for LeaseTiming {
-    fn default() -> Self {
-        LeaseTiming {
-            duration: Duration::from_secs(10),
-            renew_period: Duration::from_secs(2),
-            fence_after: Duration::from_secs(7),
-        }
-    }
-}
+/// Timing of the membership lease ([`LeaseTiming::membership`]): `renew_deadline` is
+/// how long the worker goes without a successful renewal before it fences itself.
+pub use crate::api::LeaseTiming;
+use crate::api::selector_labels;
 
 /// Holds one worker's membership Lease.
 pub struct MembershipLease {
@@ -91,13 +71,13 @@ impl MembershipLease {
     }
 
     /// Renews forever. `held` turns true after each renewal and false once no renewal has
-    /// succeeded within `fence_after`: then the worker must stop everything it runs.
+    /// succeeded within `renew_deadline`: then the worker must stop everything it runs.
     /// Renewals, failures and fencings are counted in `metrics`.
     pub async fn hold(&self, held: watch::Sender<bool>, metrics: &WorkerMetrics) {
         let mut last_renewal: Option<Instant> = None;
         loop {
             // A hanging API call counts as a failure too, so fencing is never late.
-            let outcome = tokio::time::timeout(self.timing.renew_period, self.renew())
+            let outcome = tokio::time::timeout(self.timing.retry_period, self.renew())
                 .await
                 .unwrap_or_else(|_| Err(kube::Error::Service("lease renewal timed out".into())));
             match outcome {
@@ -110,7 +90,7 @@ impl MembershipLease {
                     metrics.lease_renewal_failures.inc();
                     tracing::warn!(%error, lease = %self.name, "cannot renew the membership lease");
                     let overdue =
-                        last_renewal.is_none_or(|t| t.elapsed() >= self.timing.fence_after);
+                        last_renewal.is_none_or(|t| t.elapsed() >= self.timing.renew_deadline);
                     if overdue && held.send_if_modified(|h| std::mem::replace(h, false)) {
                         metrics.fenced.inc();
                         tracing::error!(
@@ -120,7 +100,7 @@ impl MembershipLease {
                     }
                 }
             }
-            tokio::time::sleep(self.timing.renew_period).await;
+            tokio::time::sleep(self.timing.retry_period).await;
         }
     }
 

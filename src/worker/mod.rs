@@ -28,7 +28,7 @@ use kube::{Client, ResourceExt};
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{CLUSTER_LABEL, ConnectorState, KafkaConnector, RestartRequest};
+use crate::api::{CLUSTER_LABEL, KafkaConnector, RestartRequest};
 use crate::connectors::ConfigMap;
 use crate::runtime::status::StatusChange;
 use crate::runtime::{State, Status, TargetState, TaskId, Worker};
@@ -276,19 +276,16 @@ impl Node {
         let spec = &connector.spec;
         let status = connector.status.clone().unwrap_or_default();
         let generation = connector.metadata.generation.unwrap_or(0);
-        let state = spec.state.unwrap_or_default();
+        let state = connector.target_state();
         let owns_instance = status.connector_worker.as_deref() == Some(me);
         let configs_current = status.task_configs_generation == Some(generation);
         let running = self.running.get(&connector.name_any());
-        let mut config: ConfigMap = spec.config.clone();
-        config.insert("connector.class".into(), spec.class.clone());
-        config.insert("tasks.max".into(), spec.tasks_max.unwrap_or(1).to_string());
-        config.insert("name".into(), connector.name_any());
+        let config = connector.connect_config();
         let tasks: BTreeMap<u32, ConfigMap> = status
             .task_assignment
             .iter()
             .filter(|(_, worker)| worker.as_str() == me)
-            .filter(|_| state != ConnectorState::Stopped)
+            .filter(|_| state != TargetState::Stopped)
             .filter_map(|(id, _)| {
                 let id: u32 = id.parse().ok()?;
                 if configs_current {
@@ -309,11 +306,7 @@ impl Node {
         Some(Wanted {
             config,
             generation,
-            target: match state {
-                ConnectorState::Running => TargetState::Started,
-                ConnectorState::Paused => TargetState::Paused,
-                ConnectorState::Stopped => TargetState::Stopped,
-            },
+            target: state,
             owns_instance,
             auto_restart: spec.auto_restart.unwrap_or(false),
             configs_current,
@@ -752,7 +745,7 @@ mod tests {
             identity,
             client,
             runtime,
-            lease::LeaseTiming::default(),
+            lease::LeaseTiming::membership(),
             Readiness::default(),
             metrics,
             shutdown.clone(),

@@ -18,25 +18,12 @@ use serde_json::Value;
 
 use super::connector::NAME;
 use super::properties::{self, PropertiesError};
+use crate::runtime::TargetState;
 
-/// The state a connector starts in (`initial_state` of a JSON connector file).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InitialState {
-    Running,
-    Paused,
-    Stopped,
-}
-
-impl InitialState {
-    /// Apache's case-insensitive parsing of `RUNNING`, `PAUSED`, `STOPPED`.
-    pub fn parse(value: &str) -> Option<Self> {
-        match value.to_ascii_uppercase().as_str() {
-            "RUNNING" => Some(InitialState::Running),
-            "PAUSED" => Some(InitialState::Paused),
-            "STOPPED" => Some(InitialState::Stopped),
-            _ => None,
-        }
-    }
+/// Apache's case-insensitive parsing of `initial_state` in a JSON connector file
+/// (`RUNNING`, `PAUSED`, `STOPPED`).
+fn parse_initial_state(value: &str) -> Option<TargetState> {
+    TargetState::from_name(&value.to_ascii_uppercase())
 }
 
 /// Which of the accepted shapes a connector file had.
@@ -58,7 +45,7 @@ pub struct ConnectorFile {
     /// The connector config, string values only, in file order.
     pub config: IndexMap<String, String>,
     /// Requested initial state (JSON create requests only).
-    pub initial_state: Option<InitialState>,
+    pub initial_state: Option<TargetState>,
     /// The shape the file had.
     pub format: ConnectorFileFormat,
 }
@@ -236,7 +223,7 @@ fn from_json(
     }
     let initial_state = match object.get("initial_state") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(InitialState::parse(s).ok_or_else(|| {
+        Some(Value::String(s)) => Some(parse_initial_state(s).ok_or_else(|| {
             invalid(format!(
                 "Connector configuration at '{shown}': invalid 'initial_state' {s:?}; expected one of RUNNING, PAUSED, STOPPED"
             ))
@@ -298,7 +285,7 @@ mod tests {
         );
         assert_eq!(file.format, ConnectorFileFormat::JsonCreateRequest);
         assert_eq!(file.config["name"], "snk");
-        assert_eq!(file.initial_state, Some(InitialState::Paused));
+        assert_eq!(file.initial_state, Some(TargetState::Paused));
         assert!(err(r#"{"name": "a", "config": {"name": "b"}}"#)
             .starts_with("Connector name configuration in 'config' doesn't match the one specified in 'name' at '"));
         assert!(err(r#"{"config": {"k": "v"}}"#).contains("is missing the mandatory 'name'"));

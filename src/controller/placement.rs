@@ -1,8 +1,8 @@
-//! The `KafkaConnector` assignment: for each `KafkaConnect` cluster, places every connector
-//! instance and task on a live worker and writes the controller's part of each connector's
-//! status by server-side apply under the operator's field manager: the placement
-//! (`connectorWorker`, `taskAssignment`), `tasksReady`, `observedGeneration` and the `Ready`
-//! condition (see [`super::readiness`]). The workers' fields are left to them. Placement
+//! Connector placement, the second reconciler of `KafkaConnect`: for each cluster, places
+//! every connector instance and task on a live worker and writes the controller's part of
+//! each connector's status by server-side apply under the operator's field manager: the
+//! placement (`connectorWorker`, `taskAssignment`), `tasksReady`, `observedGeneration` and
+//! the `Ready` condition (see [`super::readiness`]). The workers' fields are left to them. Placement
 //! changes are published as Events on the connector (`Assigned`, `Moving`, `Moved`,
 //! `Unassigned`), with the destination worker's Lease as related object.
 //!
@@ -445,7 +445,7 @@ fn hold_back_moves(
 mod tests {
     use super::*;
     use crate::api::{
-        ConnectorStatusInfo, KafkaConnectorSpec, KafkaConnectorStatus, StateInfo, TaskStateInfo,
+        ConnectorStatusInfo, KafkaConnectorSpec, KafkaConnectorStatus, StateInfo, TaskStatus,
     };
 
     fn connector(worker_running_task0: &str) -> KafkaConnector {
@@ -458,7 +458,7 @@ mod tests {
                     worker_id: "w1".into(),
                     trace: None,
                 },
-                tasks: vec![TaskStateInfo {
+                tasks: vec![TaskStatus {
                     id: 0,
                     state: "RUNNING".into(),
                     worker_id: worker_running_task0.into(),
