@@ -161,30 +161,12 @@ fn query_flag(query: &Option<String>, name: &str, default: bool) -> bool {
         .unwrap_or(default)
 }
 
+/// A query value as a form decodes it: `+` is a space, then `%XX` escapes (an invalid
+/// escape stays as written, and invalid UTF-8 becomes U+FFFD).
 fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(&value.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// A task id from the path; anything that is not an int is an unknown path in Apache.
@@ -489,4 +471,15 @@ async fn set_logger(
         RestError::bad_request("Desired 'level' parameter was not specified in request.")
     })?;
     Ok(Json(app.loggers.set(&logger, &level)?).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_decode_as_forms_do() {
+        let query = Some("expand=st%61tus&expand=a+b%2Bc&x=1&expand=%zz%".to_owned());
+        assert_eq!(query_values(&query, "expand"), ["status", "a b+c", "%zz%"]);
+    }
 }
