@@ -1,16 +1,19 @@
 //! Tributary: Apache Kafka Connect rebuilt in Rust, with a Kubernetes operator.
 //!
 //! The folders follow responsibilities: `data` (the Connect data model and converters),
-//! `runtime` (worker, task loops, offsets, config), `connectors`, `transforms`, `rest`
-//! (one router over the `Herder` trait), `api` (custom resources), `controller`, `worker`
-//! and `cli`.
+//! `runtime` (worker, task loops, offsets, config), `connectors`, `transforms`, `herder`
+//! (the control plane: the `Herder` trait, its shared base and two backends), `rest`
+//! (HTTP only: one router over the `Herder` trait), `api` (custom resources and their
+//! behaviour), `controller`, `worker` and `cli`. See `docs/architecture.md`.
+//!
+//! There is no crate-wide error type: each module returns its own typed error (a caller
+//! can act on its variants), and `anyhow` lives only in `cli`.
 
 pub mod api;
 pub mod cli;
 pub mod connectors;
 pub mod controller;
 pub mod data;
-pub mod error;
 #[cfg(test)]
 mod fixtures;
 pub mod herder;
@@ -19,5 +22,3 @@ pub mod runtime;
 pub mod telemetry;
 pub mod transforms;
 pub mod worker;
-
-pub use error::{Error, Result};

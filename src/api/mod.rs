@@ -21,7 +21,7 @@ use kube::CustomResourceExt;
 pub const GROUP: &str = "tributary.dev";
 
 /// All CRDs as one multi-document YAML stream, in a stable order.
-pub fn crds_yaml() -> crate::Result<String> {
+pub fn crds_yaml() -> Result<String, serde_yaml_ng::Error> {
     let mut out = String::new();
     for crd in [KafkaConnect::crd(), KafkaConnector::crd()] {
         out.push_str("---\n");

@@ -12,9 +12,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::TargetState;
 use super::config::connector::{ConnectorConfig, SinkConnectorConfig};
+use super::config::def::ConfigError;
 use super::config::providers::{self, ConfigProviders};
 use super::config::worker::WorkerConfig;
-use super::errors::{DeadLetterQueue, DlqSettings, ErrorHandler, LogReporter};
+use super::errors::{DeadLetterQueue, DlqError, DlqSettings, ErrorHandler, LogReporter};
 use super::kafka::{client_config, sink_consumer_defaults, source_producer_defaults};
 use super::metrics::TaskMetrics;
 use super::pipeline::{Converters, converter_class_name};
@@ -28,7 +29,7 @@ use crate::connectors::{
     RecordingSinkTaskContext, Registry, SourceTaskContext,
 };
 use crate::data::converters::{self, Converter};
-use crate::transforms::TransformChain;
+use crate::transforms::{TransformChain, TransformError};
 
 /// A converter class and its own settings (prefix already stripped).
 #[derive(Clone, Debug, PartialEq)]
@@ -88,8 +89,21 @@ impl WorkerSettings {
 pub enum WorkerError {
     #[error(transparent)]
     Connector(#[from] ConnectorError),
+    /// A connector config the runtime cannot use (missing class, bad converter, ...).
     #[error("{0}")]
     Config(String),
+    /// The connector config does not satisfy the runtime's definition table.
+    #[error(transparent)]
+    InvalidConfig(#[from] ConfigError),
+    /// A `${provider:path:key}` placeholder could not be resolved.
+    #[error(transparent)]
+    ConfigProvider(#[from] providers::ProviderError),
+    /// The `transforms=` chain could not be built.
+    #[error(transparent)]
+    Transforms(#[from] TransformError),
+    /// The dead-letter queue topic or its producer could not be set up.
+    #[error(transparent)]
+    DeadLetterQueue(#[from] DlqError),
     #[error("Connector {0} not found")]
     UnknownConnector(String),
     #[error(transparent)]
@@ -310,8 +324,7 @@ impl Worker {
                 ));
                 task.start(task_config, SourceTaskContext::new(reader))
                     .await?;
-                let common = ConnectorConfig::from_props(&props)
-                    .map_err(|e| WorkerError::Config(e.to_string()))?;
+                let common = ConnectorConfig::from_props(&props)?;
                 let transforms = transform_chain(&common)?;
                 let errors = ErrorHandler::new(
                     common.errors.clone(),
@@ -346,8 +359,7 @@ impl Worker {
             }
             ConnectorKind::Sink => {
                 let subscription = subscription(connector_config)?;
-                let sink_config = SinkConnectorConfig::from_props(&props)
-                    .map_err(|e| WorkerError::Config(e.to_string()))?;
+                let sink_config = SinkConnectorConfig::from_props(&props)?;
                 let transforms = transform_chain(&sink_config.common)?;
                 let dlq = self
                     .dead_letter_queue(id, &sink_config, connector_config)
@@ -406,7 +418,7 @@ impl Worker {
             .config_providers
             .transform(config)
             .await
-            .map_err(|e| WorkerError::Config(e.to_string()))
+            .map_err(WorkerError::from)
     }
 
     /// The sink's dead-letter queue, when `errors.deadletterqueue.topic.name` is set: the
@@ -454,7 +466,7 @@ impl Worker {
         DeadLetterQueue::create(&settings, id.clone(), &admin_config, &producer_config)
             .await
             .map(Some)
-            .map_err(|e| WorkerError::Config(e.to_string()))
+            .map_err(WorkerError::from)
     }
 
     /// The connector's converter when it overrides the worker's, else the worker's,
@@ -618,7 +630,7 @@ impl OffsetReader for ConnectorOffsets {
 /// The connector's transform chain, built once per task start; a bad chain config fails
 /// the task with its message.
 fn transform_chain(config: &ConnectorConfig) -> Result<TransformChain, WorkerError> {
-    TransformChain::from_config(config).map_err(|e| WorkerError::Config(e.to_string()))
+    Ok(TransformChain::from_config(config)?)
 }
 
 fn required<'a>(config: &'a ConfigMap, key: &str) -> Result<&'a str, WorkerError> {

@@ -46,12 +46,6 @@ impl ConfigError {
     }
 }
 
-impl From<ConfigError> for crate::Error {
-    fn from(e: ConfigError) -> Self {
-        crate::Error::Config(e.to_string())
-    }
-}
-
 /// The type of a config key (Apache's `ConfigDef.Type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]

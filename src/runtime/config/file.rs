@@ -70,17 +70,6 @@ pub enum ConnectorFileError {
     Invalid(String),
 }
 
-impl From<ConnectorFileError> for crate::Error {
-    fn from(e: ConnectorFileError) -> Self {
-        match e {
-            ConnectorFileError::Io { path, source } => {
-                crate::Error::io(format!("reading connector file {}", path.display()), source)
-            }
-            other => crate::Error::Config(other.to_string()),
-        }
-    }
-}
-
 fn missing_name(path: &Path) -> ConnectorFileError {
     ConnectorFileError::Invalid(format!(
         "Connector configuration at '{}' is missing the mandatory '{NAME}' configuration",

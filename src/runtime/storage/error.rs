@@ -107,7 +107,7 @@ pub enum OffsetStoreError {
 }
 
 impl OffsetStoreError {
-    /// A short, stable label for metrics, like [`crate::Error::metric_label`].
+    /// A short, stable label for metrics (the `error` label of failure counters).
     pub fn metric_label(&self) -> &'static str {
         match self {
             OffsetStoreError::ReadFile { .. } | OffsetStoreError::WriteFile { .. } => "io",
