@@ -17,6 +17,7 @@ pub mod data;
 #[cfg(test)]
 mod fixtures;
 pub mod herder;
+pub mod java;
 pub mod rest;
 pub mod runtime;
 pub mod telemetry;

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use tributary::runtime::storage::java_serialization::read_byte_array_map;
+use tributary::java::serialization::read_byte_array_map;
 use tributary::runtime::storage::{
     FileOffsetBackingStore, OffsetBackingStore, OffsetMap, OffsetStorageReader,
     OffsetStorageWriter, encode_key, encode_value, load_offsets_file,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use tributary::runtime::config::properties;
+use tributary::java::properties;
 
 /// Hand-written inputs for each rule of the grammar.
 fn tricky_inputs() -> Vec<Vec<u8>> {

@@ -17,11 +17,12 @@ use axum::routing::get;
 use crate::connectors::Registry;
 use crate::herder::Herder;
 use crate::herder::kubernetes::{KubernetesHerder, KubernetesHerderConfig};
+use crate::java::properties;
 use crate::rest::auth::SecretSources;
 use crate::rest::loggers::Loggers;
 use crate::rest::routes;
 use crate::runtime::WorkerSettings;
-use crate::runtime::config::{properties, worker::WorkerConfig};
+use crate::runtime::config::worker::WorkerConfig;
 use crate::runtime::storage::{KafkaOffsetStoreConfig, OFFSET_STORAGE_TOPIC};
 use crate::telemetry::LogReloadHandle;
 

@@ -21,8 +21,9 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use crate::connectors::Registry;
+use crate::java::properties;
 use crate::runtime::config::providers::kubernetes::SecretsConfigProvider;
-use crate::runtime::config::{properties, worker::WorkerConfig};
+use crate::runtime::config::worker::WorkerConfig;
 use crate::runtime::storage::{
     FileOffsetBackingStore, KafkaOffsetBackingStore, KafkaOffsetStoreConfig, OFFSET_STORAGE_TOPIC,
     OffsetBackingStore,

@@ -446,7 +446,7 @@ mod tests {
     #[test]
     fn worker_properties_put_operator_keys_last_and_escape() {
         let text = worker_properties(&cluster());
-        let props = crate::runtime::config::properties::parse_str(&text).unwrap();
+        let props = crate::java::properties::parse_str(&text).unwrap();
         let get = |k: &str| props.get(k).map(String::as_str);
         assert_eq!(get("bootstrap.servers"), Some("k:9092"));
         assert_eq!(get("group.id"), Some("conn"));

@@ -13,10 +13,10 @@
 pub mod chain;
 pub mod error;
 pub mod fields;
-pub mod java;
 pub mod predicates;
 pub mod record;
 pub mod routing;
+pub mod values;
 
 use indexmap::IndexMap;
 

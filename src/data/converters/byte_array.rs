@@ -1,7 +1,7 @@
 //! `org.apache.kafka.connect.converters.ByteArrayConverter`: bytes pass through untouched.
 
-use super::java_names::java_type_name;
 use super::{ConversionError, Converter};
+use crate::data::java_type_name;
 use crate::data::{Schema, SchemaAndValue, SchemaType, Value};
 
 /// Passes `BYTES` data through; any other schema or value is an error.
@@ -32,7 +32,7 @@ impl Converter for ByteArrayConverter {
             }
             other => Err(ConversionError::Data(format!(
                 "ByteArrayConverter is not compatible with objects of type {}",
-                super::java_names::java_class(other)
+                crate::data::java_class(other)
             ))),
         }
     }

@@ -7,8 +7,6 @@
 mod byte_array;
 mod charset;
 mod config;
-mod java_names;
-pub mod java_number;
 pub mod json;
 mod string;
 

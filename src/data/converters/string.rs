@@ -5,10 +5,12 @@
 use std::collections::BTreeMap;
 
 use super::charset::Charset;
-use super::java_names::java_class;
-use super::java_number::{VecWriter, write_big_decimal, write_java_double, write_java_float};
 use super::{ConversionError, Converter};
+use crate::data::java_class;
 use crate::data::{Schema, SchemaAndValue, SchemaType, Value, logical};
+use crate::java::number_format::{
+    VecWriter, write_big_decimal, write_java_double, write_java_float,
+};
 use std::fmt::Write as _;
 
 /// `converter.encoding`: the charset name (default `UTF-8`).

@@ -191,43 +191,12 @@ fn java_display_opt(value: Option<&ParsedValue>) -> String {
     value.map_or_else(|| "null".to_owned(), ParsedValue::java_display)
 }
 
-pub use crate::data::converters::java_number::java_double_to_string;
+pub use crate::java::number_format::java_double_to_string;
+use crate::java::numbers::{parse_java_double, parse_java_integer};
 
 /// Java's `String.trim`: strips every char up to U+0020 at both ends.
 pub fn java_trim(s: &str) -> &str {
     s.trim_matches(|c: char| c <= ' ')
-}
-
-/// Java's `Double.parseDouble` on a trimmed string: decimal or scientific notation, an
-/// optional `d`/`f` suffix, `NaN` and `Infinity` (Rust's `inf`/`nan` spellings are refused).
-fn java_parse_double(s: &str) -> Option<f64> {
-    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if unsigned == "NaN" || unsigned == "Infinity" {
-        return s.replace("Infinity", "inf").parse().ok();
-    }
-    let body = unsigned
-        .strip_suffix(['d', 'D', 'f', 'F'])
-        .unwrap_or(unsigned);
-    if body.is_empty() || !body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
-        return None;
-    }
-    if !body
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
-    {
-        return None;
-    }
-    let sign = if s.starts_with('-') { "-" } else { "" };
-    format!("{sign}{body}").parse().ok()
-}
-
-/// Java's `Integer.parseInt`-style parsing: optional sign, ASCII digits only.
-fn java_parse_int<T: std::str::FromStr>(s: &str) -> Option<T> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
 }
 
 /// Splits a list value as Apache does: trimmed, empty means no items, else split on commas
@@ -264,11 +233,15 @@ pub fn parse_type(name: &str, value: &str, ty: ConfigType) -> Result<ParsedValue
         }
         ConfigType::Password => ParsedValue::Password(Password::new(trimmed)),
         ConfigType::String => ParsedValue::String(trimmed.to_owned()),
-        ConfigType::Int => ParsedValue::Int(java_parse_int(trimmed).ok_or_else(not_a_number)?),
-        ConfigType::Short => ParsedValue::Short(java_parse_int(trimmed).ok_or_else(not_a_number)?),
-        ConfigType::Long => ParsedValue::Long(java_parse_int(trimmed).ok_or_else(not_a_number)?),
+        ConfigType::Int => ParsedValue::Int(parse_java_integer(trimmed).ok_or_else(not_a_number)?),
+        ConfigType::Short => {
+            ParsedValue::Short(parse_java_integer(trimmed).ok_or_else(not_a_number)?)
+        }
+        ConfigType::Long => {
+            ParsedValue::Long(parse_java_integer(trimmed).ok_or_else(not_a_number)?)
+        }
         ConfigType::Double => {
-            ParsedValue::Double(java_parse_double(trimmed).ok_or_else(not_a_number)?)
+            ParsedValue::Double(parse_java_double(trimmed).ok_or_else(not_a_number)?)
         }
         ConfigType::List => ParsedValue::List(parse_list(value)),
         ConfigType::Class => ParsedValue::Class(trimmed.to_owned()),

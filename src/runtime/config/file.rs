@@ -17,7 +17,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::connector::NAME;
-use super::properties::{self, PropertiesError};
+use crate::java::properties::{self, PropertiesError};
 use crate::runtime::TargetState;
 
 /// Apache's case-insensitive parsing of `initial_state` in a JSON connector file

@@ -8,6 +8,5 @@
 pub mod connector;
 pub mod def;
 pub mod file;
-pub mod properties;
 pub mod providers;
 pub mod worker;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::java_serialization::JavaSerializationError;
+use crate::java::serialization::JavaSerializationError;
 
 /// What can go wrong while reading, writing or encoding source offsets.
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,7 @@
 //!
 //! The file (`offset.storage.file.filename`) is a Java-serialized
 //! `java.util.HashMap<byte[], byte[]>` of key and value bytes (see
-//! [`super::java_serialization`]), so Apache's `connect-standalone` and Tributary can take
+//! [`crate::java::serialization`]), so Apache's `connect-standalone` and Tributary can take
 //! over each other's offsets file. Every `set` rewrites the whole file, as Apache's does.
 //!
 //! Where we differ from Apache, on purpose:
@@ -21,8 +21,8 @@ use async_trait::async_trait;
 
 use super::backing_store::{OffsetBackingStore, OffsetUpdates};
 use super::error::OffsetStoreError;
-use super::java_serialization::{read_byte_array_map, write_byte_array_map};
 use super::memory::{OffsetBytes, apply_updates, lookup};
+use crate::java::serialization::{read_byte_array_map, write_byte_array_map};
 
 /// Offsets kept in a local file in Apache's format; blocking file work runs on tokio's
 /// blocking pool.

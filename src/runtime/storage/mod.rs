@@ -8,8 +8,6 @@
 mod backing_store;
 mod error;
 mod file;
-mod jackson_json;
-pub mod java_serialization;
 mod kafka;
 mod memory;
 mod offsets;

@@ -11,7 +11,7 @@
 use serde_json::{Map, Value};
 
 use super::error::OffsetStoreError;
-use super::jackson_json;
+use crate::java::jackson as jackson_json;
 
 /// A source partition or offset: a JSON object of primitive values, as connectors give it.
 pub type OffsetMap = Map<String, Value>;

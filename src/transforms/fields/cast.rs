@@ -21,11 +21,12 @@ use super::util::{
     push_field, replace_null_with_default_key, require_map, require_struct,
 };
 use crate::data::java::JavaHashMap;
-use crate::transforms::java::date_format::{iso_format_for, millis_of};
-use crate::transforms::java::numbers::{
+use crate::java::date_format::iso_format_for;
+use crate::java::numbers::{
     BigDecimal, java_double_string, java_float_to_string, parse_java_double, parse_java_float,
     parse_java_integer,
 };
+use crate::transforms::values::millis_of;
 
 const SPEC_CONFIG: &str = "spec";
 const PURPOSE: &str = "cast types";

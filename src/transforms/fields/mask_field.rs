@@ -14,7 +14,7 @@ use super::util::{
     require_map, require_struct,
 };
 use crate::data::java::JavaHashMap;
-use crate::transforms::java::numbers::BigDecimal;
+use crate::java::numbers::BigDecimal;
 
 const FIELDS_CONFIG: &str = "fields";
 const REPLACEMENT_CONFIG: &str = "replacement";

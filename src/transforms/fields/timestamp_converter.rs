@@ -22,7 +22,8 @@ use super::util::{
     replace_null_with_default_key, require_map, require_struct_or_null,
 };
 use crate::data::java::JavaHashMap;
-use crate::transforms::java::date_format::{PatternError, SimpleDateFormat, millis_of};
+use crate::java::date_format::{PatternError, SimpleDateFormat};
+use crate::transforms::values::millis_of;
 
 const FIELD_CONFIG: &str = "field";
 const TARGET_TYPE_CONFIG: &str = "target.type";

@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::java_class_name;
 use crate::data::java::hash_map::copy_order;
+use crate::data::java_class_name;
 use crate::data::{Header, Schema, SchemaRef, Struct, Value};
 use crate::runtime::config::def::{
     ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedValue, Validator,

@@ -5,7 +5,7 @@ use crate::data::{Header, Value};
 use crate::runtime::config::def::{
     ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, Validator,
 };
-use crate::transforms::java::values::{Parsed, parse_literal};
+use crate::transforms::values::{Parsed, parse_literal};
 use crate::transforms::{ConnectRecord, TransformError, TransformProps, Transformation};
 
 const HEADER: &str = "header";

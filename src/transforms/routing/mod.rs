@@ -58,24 +58,3 @@ pub fn plugins() -> Vec<TransformPlugin> {
         },
     ]
 }
-
-/// Java's `getClass().getName()` of a value, as `Requirements` prints it
-/// (`java.lang.String`, `null`).
-fn java_class_name(value: &crate::data::Value) -> &'static str {
-    use crate::data::Value;
-    match value {
-        Value::Null => "null",
-        Value::Int8(_) => "java.lang.Byte",
-        Value::Int16(_) => "java.lang.Short",
-        Value::Int32(_) => "java.lang.Integer",
-        Value::Int64(_) => "java.lang.Long",
-        Value::Float32(_) => "java.lang.Float",
-        Value::Float64(_) => "java.lang.Double",
-        Value::Boolean(_) => "java.lang.Boolean",
-        Value::String(_) => "java.lang.String",
-        Value::Bytes(_) => "[B",
-        Value::Array(_) => "java.util.ArrayList",
-        Value::Map(_) => "java.util.HashMap",
-        Value::Struct(_) => "org.apache.kafka.connect.data.Struct",
-    }
-}

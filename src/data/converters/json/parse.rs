@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+use crate::java::jackson::plain_run;
+
 /// One parsed JSON value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Node<'a> {
@@ -105,23 +107,6 @@ pub fn parse_with_schema_span(input: &[u8]) -> Result<Option<NodeWithSchemaSpan<
         }
     })?;
     Ok(Some((node, span.map(|(s, e)| &input[s..e]))))
-}
-
-/// The length of the leading run of `bytes` with no byte for which `special` holds. Whole
-/// 32-byte blocks are tested without an early exit, which the compiler turns into vector
-/// compares: a byte-at-a-time scan was most of the converter's time on 1 KiB strings.
-pub(super) fn plain_run(bytes: &[u8], special: impl Fn(u8) -> bool) -> usize {
-    let mut run = 0;
-    for block in bytes.chunks_exact(32) {
-        if block.iter().fold(false, |found, &b| found | special(b)) {
-            break;
-        }
-        run += 32;
-    }
-    run + bytes[run..]
-        .iter()
-        .position(|&b| special(b))
-        .unwrap_or(bytes.len() - run)
 }
 
 /// Deeper nesting than this is refused rather than risking the stack.

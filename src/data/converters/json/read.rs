@@ -12,10 +12,10 @@ use super::JsonConfig;
 use super::parse::{Node, Number};
 use super::write::decimal_scale;
 use crate::data::converters::ConversionError;
-use crate::data::converters::java_names::java_type_name;
-use crate::data::converters::java_number::{decimal_to_twos_complement, minimal_twos_complement};
 use crate::data::java::hash_map::filled_order;
+use crate::data::java_type_name;
 use crate::data::{Field, Schema, SchemaRef, SchemaType, Struct, Value, logical};
+use crate::java::number_format::{decimal_to_twos_complement, minimal_twos_complement};
 
 fn data_error(message: impl Into<String>) -> ConversionError {
     ConversionError::Data(message.into())

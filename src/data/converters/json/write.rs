@@ -8,11 +8,12 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::JsonConfig;
 use crate::data::converters::ConversionError;
-use crate::data::converters::java_names::{java_class, java_type_name};
-use crate::data::converters::java_number::{
+use crate::data::{Schema, SchemaType, Value, logical};
+use crate::data::{java_class, java_type_name};
+use crate::java::jackson::write_string;
+use crate::java::number_format::{
     VecWriter, minimal_twos_complement, write_big_decimal, write_java_double, write_java_float,
 };
-use crate::data::{Schema, SchemaType, Value, logical};
 use std::fmt::Write as _;
 
 /// Writes `{"schema":...,"payload":...}`.
@@ -407,68 +408,6 @@ fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
     // The buffer was sized for exactly the padded output.
     let written = BASE64.encode_slice(bytes, &mut out[start..]).unwrap_or(0);
     out.truncate(start + written);
-    out.push(b'"');
-}
-
-/// Writes a JSON string as Jackson does: `"` and `\` escaped with a backslash, control
-/// characters below 0x20 as `\b \t \n \f \r` or `\u00XX` (upper-case hex), everything
-/// characters beyond the BMP as an escaped surrogate pair, everything else (including
-/// `/`, DEL and the rest of non-ASCII) as plain UTF-8.
-pub fn write_string(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    // Bytes before the first one that may need escaping go out with the first run.
-    let plain = super::parse::plain_run(bytes, |b| {
-        b == b'"' || b == b'\\' || b < 0x20 || (0xF0..=0xF4).contains(&b)
-    });
-    let mut run_start = 0;
-    for (i, &b) in bytes.iter().enumerate().skip(plain) {
-        if i < run_start {
-            continue; // inside a character already written
-        }
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            0x08 => b"\\b",
-            b'\t' => b"\\t",
-            b'\n' => b"\\n",
-            0x0C => b"\\f",
-            b'\r' => b"\\r",
-            0x00..=0x1F => {
-                out.extend_from_slice(&bytes[run_start..i]);
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 0xF)]);
-                run_start = i + 1;
-                continue;
-            }
-            0xF0..=0xF4 => {
-                // Jackson (2.18+, `COMBINE_UNICODE_SURROGATES_IN_UTF8` off) writes a
-                // character beyond the BMP as its escaped UTF-16 surrogate pair.
-                out.extend_from_slice(&bytes[run_start..i]);
-                let ch = s[i..].chars().next().map_or(0xFFFD, u32::from);
-                let mut units = [0u16; 2];
-                for unit in char::from_u32(ch)
-                    .unwrap_or('\u{FFFD}')
-                    .encode_utf16(&mut units)
-                    .iter()
-                {
-                    out.extend_from_slice(b"\\u");
-                    for shift in [12, 8, 4, 0] {
-                        out.push(HEX[usize::from((unit >> shift) & 0xF)]);
-                    }
-                }
-                run_start = i + 4;
-                continue;
-            }
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[run_start..i]);
-        out.extend_from_slice(escape);
-        run_start = i + 1;
-    }
-    out.extend_from_slice(&bytes[run_start..]);
     out.push(b'"');
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::allowed_paths::AllowedPaths;
 use super::{ConfigProvider, ProviderError};
-use crate::runtime::config::properties;
+use crate::java::properties;
 
 /// Reads keys from properties files, within `allowed.paths` when set.
 #[derive(Debug)]

@@ -10,9 +10,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::data::{Value, logical};
-
-const MILLIS_PER_DAY: i64 = 86_400_000;
+pub const MILLIS_PER_DAY: i64 = 86_400_000;
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -93,17 +91,6 @@ fn java_new_year(year: i64) -> i64 {
     let y = year + 4799;
     let jdn = 1 + (153 * 10 + 2) / 5 + 365 * y + y.div_euclid(4) - 32_083;
     jdn - 2_440_588
-}
-
-/// The epoch milliseconds of a Date/Time/Timestamp value (Java's `java.util.Date`), or None
-/// when `logical_name` is not one of those or the value is not its physical type.
-pub fn millis_of(logical_name: &str, value: &Value) -> Option<i64> {
-    match (logical_name, value) {
-        (logical::DATE, Value::Int32(days)) => Some(i64::from(*days) * MILLIS_PER_DAY),
-        (logical::TIME, Value::Int32(millis)) => Some(i64::from(*millis)),
-        (logical::TIMESTAMP, Value::Int64(millis)) => Some(*millis),
-        _ => None,
-    }
 }
 
 /// Connect's `Values.dateFormatFor(date).format(date)`: a time of day before the first

@@ -8,9 +8,9 @@
 
 use std::sync::Arc;
 
-use super::date_format::days_from_civil;
-use super::numbers::BigDecimal;
 use crate::data::{Schema, SchemaRef, SchemaType, Value, logical};
+use crate::java::date_format::{MILLIS_PER_DAY, days_from_civil};
+use crate::java::numbers::BigDecimal;
 
 /// What a literal parses to: `None` for Java's `null` result.
 pub type Parsed = Option<(SchemaRef, Value)>;
@@ -164,6 +164,17 @@ fn parse_number(token: &str) -> Option<(SchemaRef, Value)> {
         Arc::new(logical::decimal(decimal.scale())),
         Value::Bytes(decimal.unscaled_bytes()),
     ))
+}
+
+/// The epoch milliseconds of a Date/Time/Timestamp value (Java's `java.util.Date`), or None
+/// when `logical_name` is not one of those or the value is not its physical type.
+pub fn millis_of(logical_name: &str, value: &Value) -> Option<i64> {
+    match (logical_name, value) {
+        (logical::DATE, Value::Int32(days)) => Some(i64::from(*days) * MILLIS_PER_DAY),
+        (logical::TIME, Value::Int32(millis)) => Some(i64::from(*millis)),
+        (logical::TIMESTAMP, Value::Int64(millis)) => Some(*millis),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

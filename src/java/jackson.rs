@@ -15,7 +15,7 @@
 //! JDKs before 19 print some doubles with a superfluous digit (`0.0020`): both only matter
 //! for a float inside a partition map, which no known connector uses.
 
-use crate::data::converters::java_number::java_double_to_string;
+use super::number_format::java_double_to_string;
 use serde_json::{Map, Value};
 
 /// Appends `value` as compact JSON in Jackson's style.
@@ -62,48 +62,83 @@ pub(crate) fn write_object(out: &mut Vec<u8>, map: &Map<String, Value>) {
     out.push(b'}');
 }
 
-/// A JSON string with Jackson's default escaping: `"` and `\`, the five short control
-/// escapes, other control characters as upper-case `\u00XX`, characters beyond the Basic
-/// Multilingual Plane as their UTF-16 surrogate pair (`\uD83D\uDE00`, as Jackson does while
-/// its `COMBINE_UNICODE_SURROGATES_IN_UTF8` write feature is off, the default); everything
-/// else (including `/`, DEL and other non-ASCII) raw in UTF-8.
-fn write_string(out: &mut Vec<u8>, text: &str) {
+/// Writes a JSON string as Jackson does: `"` and `\` escaped with a backslash, control
+/// characters below 0x20 as `\b \t \n \f \r` or `\u00XX` (upper-case hex), everything
+/// characters beyond the BMP as an escaped surrogate pair, everything else (including
+/// `/`, DEL and the rest of non-ASCII) as plain UTF-8.
+pub fn write_string(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     out.push(b'"');
-    let mut start = 0;
-    for (i, ch) in text.char_indices() {
-        let short: &[u8] = match ch {
-            '"' => b"\\\"",
-            '\\' => b"\\\\",
-            '\n' => b"\\n",
-            '\r' => b"\\r",
-            '\t' => b"\\t",
-            '\u{8}' => b"\\b",
-            '\u{c}' => b"\\f",
-            '\u{0}'..='\u{1f}' | '\u{10000}'.. => b"",
+    let bytes = s.as_bytes();
+    // Bytes before the first one that may need escaping go out with the first run.
+    let plain = plain_run(bytes, |b| {
+        b == b'"' || b == b'\\' || b < 0x20 || (0xF0..=0xF4).contains(&b)
+    });
+    let mut run_start = 0;
+    for (i, &b) in bytes.iter().enumerate().skip(plain) {
+        if i < run_start {
+            continue; // inside a character already written
+        }
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            0x0C => b"\\f",
+            b'\r' => b"\\r",
+            0x00..=0x1F => {
+                out.extend_from_slice(&bytes[run_start..i]);
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xF)]);
+                run_start = i + 1;
+                continue;
+            }
+            0xF0..=0xF4 => {
+                // Jackson (2.18+, `COMBINE_UNICODE_SURROGATES_IN_UTF8` off) writes a
+                // character beyond the BMP as its escaped UTF-16 surrogate pair.
+                out.extend_from_slice(&bytes[run_start..i]);
+                let ch = s[i..].chars().next().map_or(0xFFFD, u32::from);
+                let mut units = [0u16; 2];
+                for unit in char::from_u32(ch)
+                    .unwrap_or('\u{FFFD}')
+                    .encode_utf16(&mut units)
+                    .iter()
+                {
+                    out.extend_from_slice(b"\\u");
+                    for shift in [12, 8, 4, 0] {
+                        out.push(HEX[usize::from((unit >> shift) & 0xF)]);
+                    }
+                }
+                run_start = i + 4;
+                continue;
+            }
             _ => continue,
         };
-        out.extend_from_slice(&text.as_bytes()[start..i]);
-        if short.is_empty() {
-            let mut units = [0u16; 2];
-            for unit in ch.encode_utf16(&mut units) {
-                write_unicode_escape(out, *unit);
-            }
-        } else {
-            out.extend_from_slice(short);
-        }
-        start = i + ch.len_utf8();
+        out.extend_from_slice(&bytes[run_start..i]);
+        out.extend_from_slice(escape);
+        run_start = i + 1;
     }
-    out.extend_from_slice(&text.as_bytes()[start..]);
+    out.extend_from_slice(&bytes[run_start..]);
     out.push(b'"');
 }
 
-/// `\uXXXX` with upper-case hex digits, as Jackson writes it.
-fn write_unicode_escape(out: &mut Vec<u8>, unit: u16) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.extend_from_slice(b"\\u");
-    for shift in [12, 8, 4, 0] {
-        out.push(HEX[usize::from((unit >> shift) & 0xF)]);
+/// The length of the leading run of `bytes` with no byte for which `special` holds. Whole
+/// 32-byte blocks are tested without an early exit, which the compiler turns into vector
+/// compares: a byte-at-a-time scan was most of the converter's time on 1 KiB strings.
+pub fn plain_run(bytes: &[u8], special: impl Fn(u8) -> bool) -> usize {
+    let mut run = 0;
+    for block in bytes.chunks_exact(32) {
+        if block.iter().fold(false, |found, &b| found | special(b)) {
+            break;
+        }
+        run += 32;
     }
+    run + bytes[run..]
+        .iter()
+        .position(|&b| special(b))
+        .unwrap_or(bytes.len() - run)
 }
 
 #[cfg(test)]

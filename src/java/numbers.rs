@@ -2,7 +2,7 @@
 //! decimals, `new BigDecimal(String)`), `Integer.parseInt` and friends, `Double.parseDouble`
 //! and `Float.toString`.
 
-use crate::data::converters::java_number::{
+use super::number_format::{
     decimal_to_twos_complement, java_double_to_string, minimal_twos_complement,
     twos_complement_to_decimal, write_big_decimal, write_java_float,
 };

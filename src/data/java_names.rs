@@ -38,3 +38,10 @@ pub fn java_class(value: &Value) -> &'static str {
         Value::Struct(_) => "class org.apache.kafka.connect.data.Struct",
     }
 }
+
+/// Java's `Class.getName()` of the equivalent Connect value (`java.lang.String`,
+/// `java.util.HashMap`, `null`), as `Requirements` messages print it.
+pub fn java_class_name(value: &Value) -> &'static str {
+    let class = java_class(value);
+    class.strip_prefix("class ").unwrap_or(class)
+}
