@@ -22,8 +22,8 @@ use tokio::sync::OnceCell;
 
 use super::base::{self, RestartPlan, not_found};
 use super::entities::{
-    ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo, PluginConfigKey,
-    PluginEntry, ServerInfo, TaskInfo, TaskStateInfo, ValidationInfos,
+    ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo, ServerInfo, TaskInfo,
+    TaskStateInfo,
 };
 use super::offsets::{sink as sink_offsets, source as source_offsets};
 use super::plugins::PluginCatalog;
@@ -95,14 +95,6 @@ impl KubernetesHerder {
             && let Err(error) = store.stop().await
         {
             tracing::warn!(%error, "cannot stop the offset store");
-        }
-    }
-
-    fn catalog(&self) -> PluginCatalog<'_> {
-        PluginCatalog {
-            registry: &self.registry,
-            key_converter: &self.config.key_converter,
-            value_converter: &self.config.value_converter,
         }
     }
 
@@ -570,20 +562,12 @@ impl Herder for KubernetesHerder {
         Ok(())
     }
 
-    async fn plugins(&self, connectors_only: bool) -> HerderResult<Vec<PluginEntry>> {
-        Ok(self.catalog().plugins(connectors_only))
-    }
-
-    async fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<PluginConfigKey>> {
-        self.catalog().plugin_config(plugin)
-    }
-
-    async fn validate_config(
-        &self,
-        plugin: &str,
-        config: ConfigMap,
-    ) -> HerderResult<ValidationInfos> {
-        self.catalog().validate_for_plugin(plugin, &config)
+    fn catalog(&self) -> PluginCatalog<'_> {
+        PluginCatalog {
+            registry: &self.registry,
+            key_converter: &self.config.key_converter,
+            value_converter: &self.config.value_converter,
+        }
     }
 
     async fn connector_topics(&self, name: &str) -> HerderResult<Vec<String>> {

@@ -23,6 +23,7 @@ use entities::{
     ConnectorInfo, ConnectorOffsets, ConnectorStateInfo, PluginConfigKey, PluginEntry, ServerInfo,
     TaskInfo, TaskStateInfo, ValidationInfos,
 };
+use plugins::PluginCatalog;
 
 /// Why a herder call failed; `rest::error` maps each kind to Apache's status code.
 #[derive(Debug, thiserror::Error)]
@@ -102,13 +103,21 @@ pub trait Herder: Send + Sync + 'static {
     /// Restarts one task.
     async fn restart_task(&self, name: &str, task: i32) -> HerderResult<()>;
 
+    /// The cluster's plugins and the worker defaults validation shows; listing and
+    /// validation below work alike in every backend.
+    fn catalog(&self) -> PluginCatalog<'_>;
+
     /// The installed plugins: connectors only, or also converters, transforms and
     /// predicates when `connectors_only` is false.
-    async fn plugins(&self, connectors_only: bool) -> HerderResult<Vec<PluginEntry>>;
+    async fn plugins(&self, connectors_only: bool) -> HerderResult<Vec<PluginEntry>> {
+        Ok(self.catalog().plugins(connectors_only))
+    }
 
     /// The config definitions of a plugin (`GET /connector-plugins/{plugin}/config`);
     /// 404 `Unknown plugin x.` when there is no such plugin.
-    async fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<PluginConfigKey>>;
+    async fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<PluginConfigKey>> {
+        self.catalog().plugin_config(plugin)
+    }
 
     /// Validates a connector config without creating anything (the validate endpoint
     /// for `plugin`); 400 when the config names another connector class.
@@ -116,7 +125,9 @@ pub trait Herder: Send + Sync + 'static {
         &self,
         plugin: &str,
         config: ConfigMap,
-    ) -> HerderResult<ValidationInfos>;
+    ) -> HerderResult<ValidationInfos> {
+        self.catalog().validate_for_plugin(plugin, &config)
+    }
 
     /// The topics the connector's tasks have produced to or consumed from since the
     /// last reset. Apache answers an empty list for unknown connectors too.

@@ -9,8 +9,8 @@ use tokio::sync::Mutex;
 
 use super::base::{self, RestartPlan, not_found};
 use super::entities::{
-    ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo, PluginConfigKey,
-    PluginEntry, ServerInfo, TaskInfo, TaskStateInfo, ValidationInfos,
+    ConnectorInfo, ConnectorOffsets, ConnectorState, ConnectorStateInfo, ServerInfo, TaskInfo,
+    TaskStateInfo,
 };
 use super::offsets::{sink as sink_offsets, source as source_offsets};
 use super::plugins::PluginCatalog;
@@ -82,16 +82,6 @@ impl StandaloneHerder {
 
     fn connector_type(&self, config: &ConfigMap) -> Option<String> {
         self.catalog().connector_type(config)
-    }
-
-    /// The worker's plugins, for listing and validation.
-    fn catalog(&self) -> PluginCatalog<'_> {
-        let settings = self.worker.settings();
-        PluginCatalog {
-            registry: self.worker.plugins(),
-            key_converter: &settings.key_converter.class,
-            value_converter: &settings.value_converter.class,
-        }
     }
 
     fn task_state(&self, name: &str, entry: &ConnectorEntry, task: u32) -> TaskStateInfo {
@@ -384,20 +374,13 @@ impl Herder for StandaloneHerder {
             .map_err(|e| HerderError::Internal(e.to_string()))
     }
 
-    async fn plugins(&self, connectors_only: bool) -> HerderResult<Vec<PluginEntry>> {
-        Ok(self.catalog().plugins(connectors_only))
-    }
-
-    async fn plugin_config(&self, plugin: &str) -> HerderResult<Vec<PluginConfigKey>> {
-        self.catalog().plugin_config(plugin)
-    }
-
-    async fn validate_config(
-        &self,
-        plugin: &str,
-        config: ConfigMap,
-    ) -> HerderResult<ValidationInfos> {
-        self.catalog().validate_for_plugin(plugin, &config)
+    fn catalog(&self) -> PluginCatalog<'_> {
+        let settings = self.worker.settings();
+        PluginCatalog {
+            registry: self.worker.plugins(),
+            key_converter: &settings.key_converter.class,
+            value_converter: &settings.value_converter.class,
+        }
     }
 
     async fn connector_topics(&self, name: &str) -> HerderResult<Vec<String>> {
