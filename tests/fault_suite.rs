@@ -754,6 +754,9 @@ async fn append_over_time(path: PathBuf, lines: Vec<String>, chunks: usize, ever
 /// The API server and etcd are killed and started again while a Kubernetes-mode cluster
 /// (operator and two workers) moves records from a growing file through Kafka to a file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// The guard serialises whole test cases, each on a runtime of its own: held across its
+// awaits on purpose.
+#[allow(clippy::await_holding_lock)]
 async fn kubernetes_mode_rides_out_an_api_server_and_etcd_restart() {
     let _one = serial();
     let name = unique("faults");
@@ -837,6 +840,9 @@ async fn kubernetes_mode_rides_out_an_api_server_and_etcd_restart() {
 
 /// kill -9 of a worker, ten times in a row, while records flow: nothing is lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// The guard serialises whole test cases, each on a runtime of its own: held across its
+// awaits on purpose.
+#[allow(clippy::await_holding_lock)]
 async fn kubernetes_mode_loses_nothing_over_ten_killed_workers() {
     let _one = serial();
     let kubeconfig = common::lab_var("KUBECONFIG");
