@@ -143,7 +143,10 @@ fn explain_printer_columns_short_names_and_scale() {
     ];
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let explained = kubectl(&["explain", "kafkaconnector.spec"]);
+        // Until then `explain` may also fail outright ("couldn't find resource").
+        let out = kubectl_output(&["explain", "kafkaconnector.spec"]);
+        let explained = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
         let missing: Vec<&str> = wanted
             .iter()
             .copied()

@@ -270,6 +270,62 @@ async fn a_transaction_marker_at_the_end_does_not_stall_reads() {
     later.stop().await.unwrap();
 }
 
+/// Reads after each of many transactions: every read must end at the commit marker that
+/// closes the partition. librdkafka emits one end-of-partition event per end it reaches
+/// and none again after a seek back, so a read that waited for a fresh event after
+/// re-seeking could wait forever (issue 14); reads now end at the consumer position.
+#[tokio::test]
+async fn reads_after_each_of_many_transactions_finish() {
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+    let topic = fresh_topic("txn-many");
+    let ours = store(&topic);
+    ours.start().await.unwrap();
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", common::bootstrap_servers())
+        .set("transactional.id", format!("{topic}-txn"))
+        .set("partitioner", "murmur2_random")
+        .create()
+        .unwrap();
+    let timeout = Duration::from_secs(30);
+    producer.init_transactions(timeout).unwrap();
+    let key = encode_key("eos", &map(json!({"file": "x"})));
+    let mut reads = Vec::new();
+    for round in 0..20 {
+        let value = format!(r#"{{"offset":{round}}}"#);
+        producer.begin_transaction().unwrap();
+        producer
+            .send(BaseRecord::to(&topic).key(&key).payload(value.as_bytes()))
+            .map_err(|(error, _)| error)
+            .unwrap();
+        producer.commit_transaction(timeout).unwrap();
+        let started = std::time::Instant::now();
+        let read = tokio::time::timeout(
+            Duration::from_secs(10),
+            ours.get(std::slice::from_ref(&key)),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("the read after transaction {round} stalled"))
+        .unwrap();
+        reads.push(started.elapsed());
+        assert_eq!(read, HashMap::from([(key.clone(), value.into_bytes())]));
+    }
+    // A read ends once the fetch reached the marker: a few hundred milliseconds. Waiting
+    // for end-of-partition events after a seek took 1.5 s per read here (issue 14). The
+    // median keeps one slow read on a busy machine from deciding.
+    reads.sort();
+    let median = reads[reads.len() / 2];
+    println!(
+        "reads to the end after a transaction: median {median:?}, slowest {:?}",
+        reads[reads.len() - 1]
+    );
+    assert!(
+        median < Duration::from_secs(1),
+        "median read took {median:?}"
+    );
+    ours.stop().await.unwrap();
+}
+
 /// Runs `OffsetTopicParity` (Apache's store) with `args`, returning its stdout lines.
 fn apache(classpath: &str, args: &[&str]) -> Vec<String> {
     let output = common::run_java(classpath, "OffsetTopicParity", args, b"");
