@@ -13,6 +13,7 @@
 pub mod http;
 pub mod lease;
 pub mod metrics;
+pub mod plan;
 pub mod restart;
 pub mod status;
 
@@ -34,6 +35,7 @@ use crate::runtime::status::StatusChange;
 use crate::runtime::{State, Status, TargetState, TaskId, Worker};
 use lease::MembershipLease;
 use metrics::WorkerMetrics;
+use plan::{Running, Step, Wanted};
 use restart::{AutoRestart, RestartAction, RestartRequests, Unit};
 use status::WorkerReport;
 
@@ -178,32 +180,6 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     }
 }
 
-/// What this worker wants to run for one connector, from its resource.
-struct Wanted {
-    config: ConfigMap,
-    generation: i64,
-    target: TargetState,
-    owns_instance: bool,
-    auto_restart: bool,
-    /// Whether `tasks` comes from task configs of the current generation.
-    configs_current: bool,
-    /// Task id to task config, for the tasks assigned here with current task configs.
-    tasks: BTreeMap<u32, ConfigMap>,
-}
-
-/// What runs here for one connector.
-struct Running {
-    owns_instance: bool,
-    /// `spec.autoRestart`: restart failed units here with back-off.
-    auto_restart: bool,
-    config: ConfigMap,
-    target: TargetState,
-    /// Task configs the instance produced and the generation they belong to.
-    task_configs: Vec<ConfigMap>,
-    generation: i64,
-    tasks: BTreeMap<u32, ConfigMap>,
-}
-
 struct Node {
     identity: Identity,
     api: Api<KafkaConnector>,
@@ -271,194 +247,149 @@ impl Node {
         }
     }
 
-    fn wanted(&self, connector: &KafkaConnector) -> Option<Wanted> {
-        let me = self.identity.pod.as_str();
-        let spec = &connector.spec;
-        let status = connector.status.clone().unwrap_or_default();
-        let generation = connector.metadata.generation.unwrap_or(0);
-        let state = connector.target_state();
-        let owns_instance = status.connector_worker.as_deref() == Some(me);
-        let configs_current = status.task_configs_generation == Some(generation);
-        let running = self.running.get(&connector.name_any());
-        let config = connector.connect_config();
-        let tasks: BTreeMap<u32, ConfigMap> = status
-            .task_assignment
-            .iter()
-            .filter(|(_, worker)| worker.as_str() == me)
-            .filter(|_| state != TargetState::Stopped)
-            .filter_map(|(id, _)| {
-                let id: u32 = id.parse().ok()?;
-                if configs_current {
-                    return Some((id, status.task_configs.get(id as usize)?.clone()));
-                }
-                // A new generation whose task configs are not published yet: after a state
-                // change, running tasks keep going and nothing new starts; after a config
-                // change, nothing runs until the instance published the new task configs
-                // (a task must not start with the new connector config and an old task
-                // config).
-                let running = running.filter(|r| r.config == config)?;
-                Some((id, running.tasks.get(&id)?.clone()))
-            })
-            .collect();
-        if !owns_instance && tasks.is_empty() {
-            return None;
-        }
-        Some(Wanted {
-            config,
-            generation,
-            target: state,
-            owns_instance,
-            auto_restart: spec.auto_restart.unwrap_or(false),
-            configs_current,
-            tasks,
-        })
-    }
-
-    /// Starts and stops the differences between what is assigned here and what runs.
+    /// Starts and stops the differences between what is assigned here and what runs,
+    /// connector by connector, as [`plan::plan`] decides.
     async fn sync(&mut self, store: &Store<KafkaConnector>) {
-        let wanted: BTreeMap<String, Wanted> = store
+        let me = self.identity.pod.clone();
+        let mut wanted: BTreeMap<String, Wanted> = store
             .state()
             .iter()
-            .filter_map(|c| Some((c.name_any(), self.wanted(c)?)))
+            .filter_map(|c| {
+                let name = c.name_any();
+                let wanted = plan::wanted(&me, c, self.running.get(&name))?;
+                Some((name, wanted))
+            })
             .collect();
-        let gone: Vec<String> = self
-            .running
-            .keys()
-            .filter(|name| !wanted.contains_key(*name))
-            .cloned()
-            .collect();
-        for name in gone {
-            tracing::info!(connector = %name, "no longer assigned here: stopping");
-            self.runtime.stop_connector(&name).await;
-            self.runtime.status().remove_connector(&name);
-            // Its topics are reported by whoever runs its tasks next.
-            self.runtime.reset_active_topics(&name);
-            if let Some(running) = self.running.remove(&name) {
-                self.forget_tasks(&name, running.tasks.keys().copied());
+        let names: std::collections::BTreeSet<String> =
+            self.running.keys().chain(wanted.keys()).cloned().collect();
+        for name in names {
+            let wanted = wanted.remove(&name);
+            let steps = plan::plan(self.running.get(&name), wanted.as_ref());
+            for step in steps {
+                self.apply(&name, step, wanted.as_ref()).await;
             }
-        }
-        for (name, wanted) in wanted {
-            self.sync_connector(&name, wanted).await;
+            // Same config, new generation (a state change): the task configs still hold,
+            // and the instance publishes them under the new generation.
+            if let (Some(running), Some(wanted)) = (self.running.get_mut(&name), &wanted) {
+                running.generation = wanted.generation;
+                running.auto_restart = wanted.auto_restart;
+            }
         }
     }
 
-    async fn sync_connector(&mut self, name: &str, wanted: Wanted) {
-        let restart = match self.running.get(name) {
-            None => true,
-            Some(running) => {
-                running.owns_instance != wanted.owns_instance
-                    || running.config != wanted.config
-                    || (wanted.owns_instance
-                        && (running.target == TargetState::Stopped)
-                            != (wanted.target == TargetState::Stopped))
-            }
-        };
-        let promote = self.running.get(name).is_some_and(|running| {
-            !running.owns_instance && wanted.owns_instance && running.config == wanted.config
-        });
-        if promote && (wanted.target != TargetState::Stopped) {
-            // The instance moves here, where its tasks already run: the runtime replaces
-            // the loaded-only connector entry, and the tasks keep running.
-            tracing::info!(connector = name, "connector instance assigned here");
-            self.metrics.connector_started(name);
-            let task_configs = self
-                .runtime
-                .start_connector(name, &wanted.config, wanted.target)
-                .await
-                .unwrap_or_default();
-            if let Some(running) = self.running.get_mut(name) {
-                running.owns_instance = true;
-                running.task_configs = task_configs;
-            }
-        } else if restart {
-            if self.running.remove(name).is_some() {
-                tracing::info!(connector = name, "connector changed: restarting it here");
+    /// Carries out one step of [`plan::plan`] for connector `name`; `wanted` is what the
+    /// plan was made for (present for every step but [`Step::Remove`]).
+    async fn apply(&mut self, name: &str, step: Step, wanted: Option<&Wanted>) {
+        let Some(wanted) = wanted else {
+            if step == Step::Remove {
+                tracing::info!(connector = %name, "no longer assigned here: stopping");
                 self.runtime.stop_connector(name).await;
                 self.runtime.status().remove_connector(name);
-                // The tasks' metrics stay (their start count goes on when they start
-                // again here); those that do not come back are dropped once the new
-                // task configs are current.
+                // Its topics are reported by whoever runs its tasks next.
+                self.runtime.reset_active_topics(name);
+                if let Some(running) = self.running.remove(name) {
+                    self.forget_tasks(name, running.tasks.keys().copied());
+                }
             }
-            // A worker that runs only tasks still needs the runtime's connector entry
-            // (it knows the connector kind); `Stopped` loads it without starting it.
-            let target = if wanted.owns_instance {
-                self.metrics.connector_started(name);
-                wanted.target
-            } else {
-                TargetState::Stopped
-            };
-            let task_configs = self
-                .runtime
-                .start_connector(name, &wanted.config, target)
-                .await
-                .unwrap_or_default();
-            self.running.insert(
-                name.to_owned(),
-                Running {
-                    owns_instance: wanted.owns_instance,
-                    auto_restart: wanted.auto_restart,
-                    config: wanted.config.clone(),
-                    target: wanted.target,
-                    task_configs,
-                    generation: wanted.generation,
-                    tasks: BTreeMap::new(),
-                },
-            );
-        }
-        let Some(running) = self.running.get_mut(name) else {
             return;
         };
-        // Same config, new generation (a state change): the task configs still hold.
-        running.generation = wanted.generation;
-        running.auto_restart = wanted.auto_restart;
-        if running.target != wanted.target {
-            tracing::info!(connector = name, target = ?wanted.target, "changing target state");
-            self.runtime.set_target_state(name, wanted.target).await;
-            running.target = wanted.target;
-        }
-        let stale: Vec<u32> = running
-            .tasks
-            .iter()
-            .filter(|(id, config)| wanted.tasks.get(id) != Some(config))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in stale {
-            let task = TaskId {
-                connector: name.to_owned(),
-                task: id,
-            };
-            tracing::info!(%task, "task no longer assigned here or reconfigured: stopping");
-            self.runtime.stop_tasks(std::slice::from_ref(&task)).await;
-            self.runtime.status().remove_task(&task);
-            if !wanted.tasks.contains_key(&id) {
-                self.metrics.task_removed(&task);
+        match step {
+            Step::Remove => {}
+            Step::Promote => {
+                // The runtime replaces the loaded-only connector entry; the tasks keep
+                // running.
+                tracing::info!(connector = name, "connector instance assigned here");
+                self.metrics.connector_started(name);
+                let task_configs = self
+                    .runtime
+                    .start_connector(name, &wanted.config, wanted.target)
+                    .await
+                    .unwrap_or_default();
+                if let Some(running) = self.running.get_mut(name) {
+                    running.owns_instance = true;
+                    running.task_configs = task_configs;
+                }
             }
-            running.tasks.remove(&id);
-        }
-        if wanted.configs_current {
-            self.metrics.retain_tasks(name, |id| {
-                running.tasks.contains_key(&id) || wanted.tasks.contains_key(&id)
-            });
-        }
-        let (config, target) = (running.config.clone(), running.target);
-        let mut started = Vec::new();
-        for (id, task_config) in wanted.tasks {
-            if running.tasks.contains_key(&id) {
-                continue;
+            Step::Reload { instance } => {
+                if self.running.remove(name).is_some() {
+                    tracing::info!(connector = name, "connector changed: restarting it here");
+                    self.runtime.stop_connector(name).await;
+                    self.runtime.status().remove_connector(name);
+                    // The tasks' metrics stay (their start count goes on when they start
+                    // again here); those that do not come back are dropped once the new
+                    // task configs are current.
+                }
+                let target = if instance {
+                    self.metrics.connector_started(name);
+                    wanted.target
+                } else {
+                    TargetState::Stopped
+                };
+                let task_configs = self
+                    .runtime
+                    .start_connector(name, &wanted.config, target)
+                    .await
+                    .unwrap_or_default();
+                self.running.insert(
+                    name.to_owned(),
+                    Running {
+                        owns_instance: instance,
+                        auto_restart: wanted.auto_restart,
+                        config: wanted.config.clone(),
+                        target: wanted.target,
+                        task_configs,
+                        generation: wanted.generation,
+                        tasks: BTreeMap::new(),
+                    },
+                );
             }
-            running.tasks.insert(id, task_config.clone());
-            started.push((id, task_config));
-        }
-        for (id, task_config) in started {
-            let task = TaskId {
-                connector: name.to_owned(),
-                task: id,
-            };
-            tracing::info!(%task, "starting assigned task");
-            // A failure is reported as the task's FAILED state by the runtime; the task
-            // stays recorded so it is not retried in a loop (a config change, a restart
-            // request or `autoRestart` retries it).
-            self.start_task(task, &config, &task_config, target).await;
+            Step::SetTarget(target) => {
+                tracing::info!(connector = name, ?target, "changing target state");
+                self.runtime.set_target_state(name, target).await;
+                if let Some(running) = self.running.get_mut(name) {
+                    running.target = target;
+                }
+            }
+            Step::StopTask { id, unassigned } => {
+                let task = TaskId {
+                    connector: name.to_owned(),
+                    task: id,
+                };
+                tracing::info!(%task, "task no longer assigned here or reconfigured: stopping");
+                self.runtime.stop_tasks(std::slice::from_ref(&task)).await;
+                self.runtime.status().remove_task(&task);
+                if unassigned {
+                    self.metrics.task_removed(&task);
+                }
+                if let Some(running) = self.running.get_mut(name) {
+                    running.tasks.remove(&id);
+                }
+            }
+            Step::RetainTaskMetrics => {
+                let running = self.running.get(name);
+                self.metrics.retain_tasks(name, |id| {
+                    running.is_some_and(|r| r.tasks.contains_key(&id))
+                        || wanted.tasks.contains_key(&id)
+                });
+            }
+            Step::StartTask { id } => {
+                let (Some(running), Some(task_config)) =
+                    (self.running.get_mut(name), wanted.tasks.get(&id))
+                else {
+                    return;
+                };
+                running.tasks.insert(id, task_config.clone());
+                let (config, target) = (running.config.clone(), running.target);
+                let task = TaskId {
+                    connector: name.to_owned(),
+                    task: id,
+                };
+                tracing::info!(%task, "starting assigned task");
+                // A failure is reported as the task's FAILED state by the runtime; the
+                // task stays recorded so it is not retried in a loop (a config change, a
+                // restart request or `autoRestart` retries it).
+                self.start_task(task, &config, task_config, target).await;
+            }
         }
     }
 
