@@ -33,9 +33,9 @@ pub enum Command {
         connector_configs: Vec<std::path::PathBuf>,
     },
     /// Reconcile `KafkaConnect` and `KafkaConnector` resources (the Kubernetes controller).
-    Operator,
+    Operator(operator::OperatorArgs),
     /// Run the connectors and tasks assigned to this pod.
-    Worker,
+    Worker(worker::WorkerArgs),
     /// Serve the Connect REST API backed by `KafkaConnector` resources.
     Rest(rest::RestArgs),
     /// Print the CustomResourceDefinitions as YAML.
@@ -51,8 +51,8 @@ pub async fn run(cli: Cli) -> ExitCode {
             worker_properties,
             connector_configs,
         } => standalone::run(&worker_properties, &connector_configs, log_reload).await,
-        Command::Operator => operator::run().await,
-        Command::Worker => worker::run().await,
+        Command::Operator(args) => operator::run(args).await,
+        Command::Worker(args) => worker::run(args).await,
         Command::Rest(args) => rest::run(args, log_reload).await,
     };
     match outcome {

@@ -1,35 +1,67 @@
 //! `tributary operator`: wires the controller and its HTTP server (`/metrics`, `/healthz`,
-//! `/readyz`) and runs them until SIGTERM/Ctrl-C or until leadership is lost.
-//!
-//! Settings come from the environment (the Helm chart sets them):
-//! `TRIBUTARY_WATCH_NAMESPACE` (default: all namespaces), `POD_NAMESPACE` (the leader
-//! Lease's namespace, default `default`), `TRIBUTARY_LEASE_NAME` (default
-//! `tributary-operator`), `POD_NAME` (this replica's identity, default host name and pid),
-//! `TRIBUTARY_WORKER_IMAGE` (the workers' default image), `TRIBUTARY_OPERATOR_LISTEN`
-//! (default `0.0.0.0:8080`).
+//! `/readyz`) and runs them until SIGTERM/Ctrl-C or until leadership is lost. Settings are
+//! arguments with the environment the Helm chart sets as fallback (`--help` lists both).
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
 use crate::controller::{self, OperatorConfig, State};
 
-pub async fn run() -> anyhow::Result<ExitCode> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let identity = env("POD_NAME").unwrap_or_else(|| {
-        let host = env("HOSTNAME").unwrap_or_else(|| "tributary-operator".into());
-        format!("{host}-{}", std::process::id())
-    });
+/// Arguments of `tributary operator`.
+#[derive(Debug, clap::Args)]
+pub struct OperatorArgs {
+    /// Watch only this namespace (all namespaces when unset).
+    #[arg(long, env = "TRIBUTARY_WATCH_NAMESPACE")]
+    pub watch_namespace: Option<String>,
+    /// Namespace of the leader Lease (the operator's own).
+    #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+    pub lease_namespace: String,
+    /// Name of the leader Lease.
+    #[arg(
+        long,
+        env = "TRIBUTARY_LEASE_NAME",
+        default_value = "tributary-operator"
+    )]
+    pub lease_name: String,
+    /// This replica's identity in the Lease and in Events (default: host name and pid).
+    #[arg(long, env = "POD_NAME")]
+    pub identity: Option<String>,
+    /// Image of the workers when a `KafkaConnect` names none (default: this version's
+    /// `tributary` image).
+    #[arg(long, env = "TRIBUTARY_WORKER_IMAGE")]
+    pub worker_image: Option<String>,
+    /// Address of `/metrics`, `/healthz` and `/readyz`.
+    #[arg(
+        long,
+        env = "TRIBUTARY_OPERATOR_LISTEN",
+        default_value = "0.0.0.0:8080"
+    )]
+    pub listen: SocketAddr,
+}
+
+pub async fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
+    let identity = args
+        .identity
+        .clone()
+        .filter(|i| !i.is_empty())
+        .unwrap_or_else(|| {
+            let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "tributary-operator".into());
+            format!("{host}-{}", std::process::id())
+        });
     let config = OperatorConfig {
-        watch_namespace: env("TRIBUTARY_WATCH_NAMESPACE"),
-        lease_namespace: env("POD_NAMESPACE").unwrap_or_else(|| "default".into()),
-        lease_name: env("TRIBUTARY_LEASE_NAME").unwrap_or_else(|| "tributary-operator".into()),
+        watch_namespace: args.watch_namespace.filter(|ns| !ns.is_empty()),
+        lease_namespace: args.lease_namespace,
+        lease_name: args.lease_name,
         identity,
-        default_image: env("TRIBUTARY_WORKER_IMAGE")
+        default_image: args
+            .worker_image
+            .filter(|image| !image.is_empty())
             .unwrap_or_else(|| format!("tributary:{}", env!("CARGO_PKG_VERSION"))),
         lease_timing: Default::default(),
     };
-    let listen = env("TRIBUTARY_OPERATOR_LISTEN").unwrap_or_else(|| "0.0.0.0:8080".into());
+    let listen = args.listen;
     // Booting: a missing kubeconfig or service account is fatal.
     let client = kube::Client::try_default()
         .await

@@ -22,7 +22,7 @@ use crate::rest::auth::SecretSources;
 use crate::rest::loggers::Loggers;
 use crate::rest::routes;
 use crate::runtime::WorkerSettings;
-use crate::runtime::config::worker::WorkerConfig;
+use crate::runtime::config::worker::{WorkerConfig, WorkerMode};
 use crate::runtime::storage::{KafkaOffsetStoreConfig, OFFSET_STORAGE_TOPIC};
 use crate::telemetry::LogReloadHandle;
 
@@ -160,15 +160,7 @@ fn herder_config(args: &RestArgs) -> anyhow::Result<KubernetesHerderConfig> {
     let path = &args.worker_config;
     let props = properties::load_file(path)
         .with_context(|| format!("cannot read worker config {}", path.display()))?;
-    // The worker config table is standalone's: it requires an offsets file (unused here)
-    // and does not know the Kafka offset store's `offset.storage.*` keys.
-    let mut worker_props = props.clone();
-    worker_props.retain(|key, _| !key.starts_with("offset.storage."));
-    worker_props.insert(
-        "offset.storage.file.filename".into(),
-        "/dev/null".to_owned(),
-    );
-    let config = WorkerConfig::from_props(&worker_props)
+    let config = WorkerConfig::from_props_in(WorkerMode::Kubernetes, &props)
         .with_context(|| format!("invalid worker config {}", path.display()))?;
     let settings = WorkerSettings::from_config(args.pod_name.clone(), &config);
     let offsets = if props.contains_key(OFFSET_STORAGE_TOPIC) {

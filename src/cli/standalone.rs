@@ -30,9 +30,7 @@ pub async fn run(
         .with_context(|| format!("cannot read worker config {}", worker_properties.display()))?;
     let config = WorkerConfig::from_props(&props)
         .with_context(|| format!("invalid worker config {}", worker_properties.display()))?;
-    for notice in &config.notices {
-        tracing::warn!("{notice}");
-    }
+    // `from_props*` logged the config's notices already.
     // Connector files are read before anything starts, so a typo fails fast.
     let mut connectors = Vec::new();
     for path in connector_files {
@@ -52,15 +50,16 @@ pub async fn run(
     let bootstrap = config.bootstrap_servers.join(",");
     let kafka_cluster_id = wait_for_kafka(&bootstrap, &config).await;
 
-    let offsets = Arc::new(FileOffsetBackingStore::new(
-        &config.offset_storage_file_filename,
-    ));
-    offsets.start().await.with_context(|| {
-        format!(
-            "cannot load offsets from {}",
-            config.offset_storage_file_filename.display()
-        )
-    })?;
+    // Standalone parsing requires the file: this is always set.
+    let offsets_file = config
+        .offset_storage_file_filename
+        .clone()
+        .context("offset.storage.file.filename is required")?;
+    let offsets = Arc::new(FileOffsetBackingStore::new(&offsets_file));
+    offsets
+        .start()
+        .await
+        .with_context(|| format!("cannot load offsets from {}", offsets_file.display()))?;
     let settings = WorkerSettings::from_config(worker_id.clone(), &config);
     let worker = Arc::new(Worker::new(
         settings,

@@ -1,12 +1,8 @@
-//! `tributary worker`: one worker pod of a `KafkaConnect` cluster. Only wiring: identity
-//! from the environment, the worker properties, the offset store, the runtime worker, the
-//! health server (`/healthz`, `/readyz`, `/metrics`), and [`crate::worker::run`] until
-//! SIGTERM/Ctrl-C.
-//!
-//! Environment (the StatefulSet sets it): `POD_NAME`, `POD_NAMESPACE`, `TRIBUTARY_CLUSTER`,
-//! `TRIBUTARY_WORKER_CONFIG` (default `/etc/tributary/worker.properties`),
-//! `TRIBUTARY_WORKER_LISTEN` (health server, default `0.0.0.0:8084`) and
-//! `TRIBUTARY_OFFSETS_FILE` (source offsets, default `/tmp/tributary-<pod>.offsets`).
+//! `tributary worker`: one worker pod of a `KafkaConnect` cluster. Only wiring: the pod's
+//! identity and settings (arguments, with the environment the operator's StatefulSet sets
+//! as fallback; `--help` lists both), the worker properties, the offset store, the runtime
+//! worker, the health server (`/healthz`, `/readyz`, `/metrics`), and
+//! [`crate::worker::run`] until SIGTERM/Ctrl-C.
 //!
 //! Source offsets live in the Kafka topic `offset.storage.topic` when the worker properties
 //! name one (the operator's ConfigMap always does), so a source task that moves to another
@@ -23,7 +19,7 @@ use anyhow::Context as _;
 use crate::connectors::Registry;
 use crate::java::properties;
 use crate::runtime::config::providers::kubernetes::SecretsConfigProvider;
-use crate::runtime::config::worker::WorkerConfig;
+use crate::runtime::config::worker::{WorkerConfig, WorkerMode};
 use crate::runtime::storage::{
     FileOffsetBackingStore, KafkaOffsetBackingStore, KafkaOffsetStoreConfig, OFFSET_STORAGE_TOPIC,
     OffsetBackingStore,
@@ -31,41 +27,48 @@ use crate::runtime::storage::{
 use crate::runtime::{StatusStore, Worker, WorkerSettings};
 use crate::worker::{self, Identity, Readiness, lease::LeaseTiming, metrics::WorkerMetrics};
 
-pub async fn run() -> anyhow::Result<ExitCode> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let required = |name: &str| env(name).with_context(|| format!("{name} is not set"));
-    let identity = Identity {
-        pod: required("POD_NAME")?,
-        namespace: env("POD_NAMESPACE").unwrap_or_else(|| "default".into()),
-        cluster: required("TRIBUTARY_CLUSTER")?,
-    };
-    let properties_path = PathBuf::from(
-        env("TRIBUTARY_WORKER_CONFIG").unwrap_or_else(|| "/etc/tributary/worker.properties".into()),
-    );
-    let listen = env("TRIBUTARY_WORKER_LISTEN").unwrap_or_else(|| "0.0.0.0:8084".into());
-    let offsets_file = PathBuf::from(
-        env("TRIBUTARY_OFFSETS_FILE")
-            .unwrap_or_else(|| format!("/tmp/tributary-{}.offsets", identity.pod)),
-    );
+/// Arguments of `tributary worker`.
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// This worker's pod name: its worker id, Lease name and holder.
+    #[arg(long, env = "POD_NAME")]
+    pub pod_name: String,
+    /// Namespace of the pod, its Lease and its cluster's connectors.
+    #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+    pub namespace: String,
+    /// The `KafkaConnect` this worker belongs to.
+    #[arg(long, env = "TRIBUTARY_CLUSTER")]
+    pub cluster: String,
+    /// The cluster's worker properties (the operator's ConfigMap).
+    #[arg(
+        long,
+        env = "TRIBUTARY_WORKER_CONFIG",
+        default_value = "/etc/tributary/worker.properties"
+    )]
+    pub worker_config: PathBuf,
+    /// Address of `/healthz`, `/readyz` and `/metrics`.
+    #[arg(long, env = "TRIBUTARY_WORKER_LISTEN", default_value = "0.0.0.0:8084")]
+    pub listen: String,
+    /// Where source offsets live when the worker properties name no
+    /// `offset.storage.topic` nor `offset.storage.file.filename` (default
+    /// `/tmp/tributary-<pod>.offsets`).
+    #[arg(long, env = "TRIBUTARY_OFFSETS_FILE")]
+    pub offsets_file: Option<PathBuf>,
+}
 
-    let mut props = properties::load_file(&properties_path)
+pub async fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
+    let identity = Identity {
+        pod: args.pod_name.clone(),
+        namespace: args.namespace.clone(),
+        cluster: args.cluster.clone(),
+    };
+    let properties_path = &args.worker_config;
+    let listen = args.listen.clone();
+    let props = properties::load_file(properties_path)
         .with_context(|| format!("cannot read worker config {}", properties_path.display()))?;
-    // The worker config table is standalone's, which requires the offsets file; in a
-    // cluster the file comes from the environment (until offsets live in a Kafka topic).
-    props
-        .entry("offset.storage.file.filename".into())
-        .or_insert_with(|| offsets_file.display().to_string());
-    // The Kafka offset store reads its own `offset.storage.*` keys; the worker table
-    // (standalone's) would warn about them as unknown.
-    let mut worker_props = props.clone();
-    worker_props.retain(|key, _| {
-        !key.starts_with("offset.storage.") || key == "offset.storage.file.filename"
-    });
-    let config = WorkerConfig::from_props(&worker_props)
+    let config = WorkerConfig::from_props_in(WorkerMode::Kubernetes, &props)
         .with_context(|| format!("invalid worker config {}", properties_path.display()))?;
-    for notice in &config.notices {
-        tracing::warn!("{notice}");
-    }
+    // `from_props*` logged the config's notices already.
     let offsets: Arc<dyn OffsetBackingStore> = if props.contains_key(OFFSET_STORAGE_TOPIC) {
         let plain: BTreeMap<String, String> = props.clone().into_iter().collect();
         let store_config = KafkaOffsetStoreConfig::from_worker_properties(&plain)
@@ -73,7 +76,11 @@ pub async fn run() -> anyhow::Result<ExitCode> {
         tracing::info!(topic = %store_config.topic, "source offsets in Kafka");
         Arc::new(KafkaOffsetBackingStore::new(store_config))
     } else {
-        let file = config.offset_storage_file_filename.clone();
+        let file = config
+            .offset_storage_file_filename
+            .clone()
+            .or(args.offsets_file.clone())
+            .unwrap_or_else(|| PathBuf::from(format!("/tmp/tributary-{}.offsets", identity.pod)));
         tracing::info!(file = %file.display(), "source offsets in a file of this worker");
         Arc::new(FileOffsetBackingStore::new(&file))
     };

@@ -1,5 +1,7 @@
-//! The worker config of standalone mode (Apache's `StandaloneConfig` over `WorkerConfig` and
-//! `RestServerConfig`, as of Kafka 4.3.1), parsed once into [`WorkerConfig`].
+//! The worker config (Apache's `WorkerConfig` and `RestServerConfig` as of Kafka 4.3.1),
+//! parsed once into [`WorkerConfig`], in one of two modes ([`WorkerMode`]): standalone
+//! (Apache's `StandaloneConfig`: the offsets file is required) or the workers and REST
+//! sidecars of a `KafkaConnect` (the offsets topic keys of Apache's `DistributedConfig`).
 //!
 //! Differences from the seed's Kafka 2.0 that matter to old files: `bootstrap.servers` has no
 //! default since Kafka 4.x (it was `localhost:9092`), and `rest.port`/`rest.host.name` were
@@ -20,6 +22,9 @@ pub const KEY_CONVERTER: &str = "key.converter";
 pub const VALUE_CONVERTER: &str = "value.converter";
 pub const HEADER_CONVERTER: &str = "header.converter";
 pub const OFFSET_STORAGE_FILE_FILENAME: &str = "offset.storage.file.filename";
+pub const OFFSET_STORAGE_TOPIC: &str = "offset.storage.topic";
+pub const OFFSET_STORAGE_PARTITIONS: &str = "offset.storage.partitions";
+pub const OFFSET_STORAGE_REPLICATION_FACTOR: &str = "offset.storage.replication.factor";
 pub const OFFSET_FLUSH_INTERVAL_MS: &str = "offset.flush.interval.ms";
 pub const OFFSET_FLUSH_TIMEOUT_MS: &str = "offset.flush.timeout.ms";
 pub const TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS: &str = "task.shutdown.graceful.timeout.ms";
@@ -62,8 +67,56 @@ fn check_listeners(_name: &str, value: Option<&ParsedValue>) -> Result<(), Confi
     Ok(())
 }
 
-/// The standalone worker's definition table.
-pub fn worker_config_def() -> ConfigDef {
+/// Which worker a config is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerMode {
+    /// `tributary standalone` (Apache's `connect-standalone`): source offsets in
+    /// `offset.storage.file.filename`, which is required.
+    Standalone,
+    /// A `KafkaConnect`'s workers and REST sidecars: source offsets in
+    /// `offset.storage.topic` (the operator always names one), or, without it, in a file
+    /// of each worker's own.
+    Kubernetes,
+}
+
+/// The worker's definition table for `mode`.
+pub fn worker_config_def(mode: WorkerMode) -> ConfigDef {
+    use ConfigType::*;
+    use Importance::*;
+    let def = common_worker_config_def();
+    match mode {
+        WorkerMode::Standalone => def.define(ConfigKey::new(
+            OFFSET_STORAGE_FILE_FILENAME,
+            String,
+            High,
+            "File to store source connector offsets in.",
+        )),
+        WorkerMode::Kubernetes => def
+            .define(
+                ConfigKey::new(OFFSET_STORAGE_TOPIC, String, High,
+                    "The name of the Kafka topic where source connector offsets are stored.")
+                    .default_null(),
+            )
+            .define(
+                ConfigKey::new(OFFSET_STORAGE_PARTITIONS, Int, Low,
+                    "The number of partitions used when creating the offset storage topic.")
+                    .default_value("25"),
+            )
+            .define(
+                ConfigKey::new(OFFSET_STORAGE_REPLICATION_FACTOR, Short, Low,
+                    "Replication factor used when creating the offset storage topic.")
+                    .default_value("3"),
+            )
+            .define(
+                ConfigKey::new(OFFSET_STORAGE_FILE_FILENAME, String, Low,
+                    "Tributary's own: where a worker keeps source offsets when no offsets topic is named.")
+                    .default_null(),
+            ),
+    }
+}
+
+/// The keys both modes share.
+fn common_worker_config_def() -> ConfigDef {
     use ConfigType::*;
     use Importance::*;
     ConfigDef::new()
@@ -128,7 +181,6 @@ pub fn worker_config_def() -> ConfigDef {
                 .default_null()
                 .validator(Validator::non_duplicate_list(true, true)),
         )
-        .define(ConfigKey::new(OFFSET_STORAGE_FILE_FILENAME, String, High, "File to store source connector offsets in."))
         // Not in Apache 4.x's worker table: Tributary's own, and the removed Kafka 2.x keys.
         .define(ConfigKey::new(CLIENT_ID, String, Low,
             "Prefix of the client.id of the worker's Kafka clients; empty lets the worker choose.").default_value(""))
@@ -148,7 +200,10 @@ pub struct WorkerConfig {
     pub value_converter: String,
     /// Class name of the header converter.
     pub header_converter: String,
-    pub offset_storage_file_filename: PathBuf,
+    /// Always set in standalone mode; in Kubernetes mode only when the properties name it.
+    pub offset_storage_file_filename: Option<PathBuf>,
+    /// `offset.storage.topic` (Kubernetes mode).
+    pub offset_storage_topic: Option<String>,
     pub offset_flush_interval: Duration,
     pub offset_flush_timeout: Duration,
     pub task_shutdown_graceful_timeout: Duration,
@@ -190,9 +245,17 @@ fn required<T>(value: Option<T>, key: &str) -> Result<T, ConfigError> {
 }
 
 impl WorkerConfig {
-    /// Parses a worker's properties.
+    /// Parses a standalone worker's properties.
     pub fn from_props(props: &IndexMap<String, String>) -> Result<Self, ConfigError> {
-        let parsed = worker_config_def().parse(props)?;
+        Self::from_props_in(WorkerMode::Standalone, props)
+    }
+
+    /// Parses a worker's properties for `mode`.
+    pub fn from_props_in(
+        mode: WorkerMode,
+        props: &IndexMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let parsed = worker_config_def(mode).parse(props)?;
         let mut notices = Vec::new();
 
         let mut listeners = required(parsed.list(LISTENERS)?, LISTENERS)?.to_vec();
@@ -251,11 +314,19 @@ impl WorkerConfig {
             value_converter: required(parsed.class(VALUE_CONVERTER)?, VALUE_CONVERTER)?.to_owned(),
             header_converter: required(parsed.class(HEADER_CONVERTER)?, HEADER_CONVERTER)?
                 .to_owned(),
-            offset_storage_file_filename: required(
-                parsed.string(OFFSET_STORAGE_FILE_FILENAME)?,
-                OFFSET_STORAGE_FILE_FILENAME,
-            )?
-            .into(),
+            offset_storage_file_filename: match mode {
+                WorkerMode::Standalone => Some(
+                    required(
+                        parsed.string(OFFSET_STORAGE_FILE_FILENAME)?,
+                        OFFSET_STORAGE_FILE_FILENAME,
+                    )?
+                    .into(),
+                ),
+                WorkerMode::Kubernetes => {
+                    parsed.string(OFFSET_STORAGE_FILE_FILENAME)?.map(Into::into)
+                }
+            },
+            offset_storage_topic: parsed.string(OFFSET_STORAGE_TOPIC)?.map(str::to_owned),
             offset_flush_interval: millis(&parsed, OFFSET_FLUSH_INTERVAL_MS)?,
             offset_flush_timeout: millis(&parsed, OFFSET_FLUSH_TIMEOUT_MS)?,
             task_shutdown_graceful_timeout: millis(&parsed, TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS)?,
@@ -427,6 +498,28 @@ mod tests {
 
     #[test]
     fn table_is_consistent() {
-        worker_config_def().check().unwrap();
+        worker_config_def(WorkerMode::Standalone).check().unwrap();
+        worker_config_def(WorkerMode::Kubernetes).check().unwrap();
+    }
+
+    #[test]
+    fn kubernetes_mode_knows_the_offsets_topic_and_needs_no_file() {
+        let mut pairs = base();
+        pairs.retain(|(k, _)| *k != "offset.storage.file.filename");
+        pairs.push(("offset.storage.topic", "connect-offsets"));
+        pairs.push(("offset.storage.partitions", "5"));
+        let config = WorkerConfig::from_props_in(WorkerMode::Kubernetes, &props(&pairs)).unwrap();
+        assert_eq!(
+            config.offset_storage_topic.as_deref(),
+            Some("connect-offsets")
+        );
+        assert_eq!(config.offset_storage_file_filename, None);
+        assert!(config.unknown_keys.is_empty(), "{:?}", config.unknown_keys);
+        // Standalone still requires the file, and does not know the topic.
+        let error = WorkerConfig::from_props(&props(&pairs)).unwrap_err();
+        assert!(
+            error.to_string().contains("offset.storage.file.filename"),
+            "{error}"
+        );
     }
 }
