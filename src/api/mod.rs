@@ -3,6 +3,7 @@
 
 mod connect;
 mod connector;
+pub mod distributed;
 
 pub use connect::{KafkaConnect, KafkaConnectSpec, KafkaConnectStatus};
 pub use connector::{
