@@ -18,7 +18,7 @@ use common::kube_lab::{
     Operator, create_namespace, eventually, install_crds, kubectl_with_input, lab_client,
 };
 use common::standalone::{free_port, http, http_get, unique};
-use common::workers::{Process, spawn_logged, start_worker};
+use common::workers::{Process, rest_command, spawn_logged, start_worker};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::Api;
 use serde_json::Value;
@@ -44,16 +44,7 @@ fn tributary(args: &[&str]) -> Output {
 fn start_rest_sidecar(ns: &str, dir: &Path) -> (Process, String) {
     let port = free_port();
     let mut process = spawn_logged(
-        Command::new(env!("CARGO_BIN_EXE_tributary"))
-            .arg("rest")
-            .args(["--namespace", ns, "--cluster", CLUSTER])
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .arg("--worker-config")
-            .arg(dir.join("worker.properties"))
-            .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-            .env("POD_NAME", format!("{CLUSTER}-worker-0"))
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1"),
+        &mut rest_command(CLUSTER, ns, dir, port),
         dir.join("rest.log"),
         "tributary rest",
     );
