@@ -17,7 +17,7 @@ use common::kube_lab::{
 };
 use common::rest_scenario::{self, Side, Target};
 use common::standalone::{free_port, http, unique};
-use common::workers::{JSON_CONVERTER, Process, spawn_logged, start_worker};
+use common::workers::{JSON_CONVERTER, Process, rest_command, spawn_logged, start_worker};
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, PostParams};
@@ -49,17 +49,7 @@ impl Sidecar {
         let port = free_port();
         let tls = extra.contains(&"--tls-cert");
         let process = spawn_logged(
-            Command::new(env!("CARGO_BIN_EXE_tributary"))
-                .arg("rest")
-                .args(["--namespace", ns, "--cluster", CLUSTER])
-                .args(["--listen", &format!("127.0.0.1:{port}")])
-                .arg("--worker-config")
-                .arg(dir.join("worker.properties"))
-                .args(extra)
-                .env("KUBECONFIG", common::lab_var("KUBECONFIG"))
-                .env("POD_NAME", "files-worker-rest")
-                .env("RUST_LOG", "info")
-                .env("NO_COLOR", "1"),
+            rest_command(CLUSTER, ns, dir, port).args(extra),
             dir.join(format!("rest-{port}.log")),
             "tributary rest",
         );

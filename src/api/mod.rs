@@ -3,6 +3,7 @@
 
 mod connect;
 mod connector;
+pub mod distributed;
 mod labels;
 mod lease;
 

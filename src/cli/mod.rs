@@ -1,5 +1,6 @@
 //! The command line: `main` parses [`Cli`] and [`run`] dispatches to one file per subcommand.
 
+mod convert_distributed;
 mod crd;
 mod operator;
 mod rest;
@@ -40,6 +41,8 @@ pub enum Command {
     Rest(rest::RestArgs),
     /// Print the CustomResourceDefinitions as YAML.
     Crd,
+    /// Print the `KafkaConnect` equivalent to a `connect-distributed.properties` file.
+    ConvertDistributed(convert_distributed::ConvertDistributedArgs),
 }
 
 /// Runs the chosen subcommand and maps its outcome to an exit code.
@@ -54,6 +57,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Operator(args) => operator::run(args).await,
         Command::Worker(args) => worker::run(args).await,
         Command::Rest(args) => rest::run(args, log_reload).await,
+        Command::ConvertDistributed(args) => convert_distributed::run(args),
     };
     match outcome {
         Ok(code) => code,

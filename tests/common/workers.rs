@@ -61,6 +61,23 @@ pub fn worker_command(cluster: &str, pod: &str, ns: &str, dir: &Path, listen: &s
     command
 }
 
+/// `tributary rest` as the sidecar of a pod of the `KafkaConnect` `cluster` in `ns` runs
+/// it: the lab's kubeconfig, `dir/worker.properties`, the API on `127.0.0.1:port`.
+pub fn rest_command(cluster: &str, ns: &str, dir: &Path, port: u16) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tributary"));
+    command
+        .arg("rest")
+        .args(["--namespace", ns, "--cluster", cluster])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .arg("--worker-config")
+        .arg(dir.join("worker.properties"))
+        .env("KUBECONFIG", lab_var("KUBECONFIG"))
+        .env("POD_NAME", format!("{cluster}-worker-rest"))
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1");
+    command
+}
+
 /// A `tributary worker` process with a pod's environment ([`worker_command`]), its health
 /// server on a free port, its offsets file `dir/<pod>.offsets` and its log `dir/<pod>.log`.
 pub fn start_worker(cluster: &str, pod: &str, ns: &str, dir: &Path) -> Process {
