@@ -8,6 +8,9 @@
 //! an API server and etcd of its own (`lab apiserver`), so killing them disturbs no other
 //! test. The cases run one at a time: each is CPU-heavy, and this machine has two cores.
 
+// This binary uses only part of the shared helpers (see tests/suite/main.rs for why it
+// is a binary of its own).
+#[allow(dead_code)]
 mod common;
 
 use std::collections::HashMap;

@@ -1,6 +1,5 @@
 //! The files of the file connectors in tests: lines appended to a source file, lines
 //! looked for in a sink file.
-#![allow(dead_code)]
 
 use std::collections::BTreeSet;
 use std::io::Write;

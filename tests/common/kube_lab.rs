@@ -2,7 +2,6 @@
 //! as the lab's admin, the CRDs, throwaway namespaces, waiting for a condition, the
 //! operator run in-process, and the resources the tests create. Everything fails loudly,
 //! with [`super::LAB_HINT`], when the lab is not up.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,6 +1,5 @@
 //! Shared helpers for the integration tests. Tests that need the lab fail loudly, with the
 //! command that starts it, when it is missing: they never skip.
-#![allow(dead_code)]
 
 pub mod files;
 pub mod kube_lab;

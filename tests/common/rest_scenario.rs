@@ -3,7 +3,6 @@
 //! compared after normalising only what must differ (ports, temp paths, versions, traces,
 //! plugin lists, config key order). `tests/rest_parity.rs` runs it against `tributary
 //! standalone`, `tests/rest_sidecar.rs` against `tributary rest` with workers.
-#![allow(dead_code)]
 
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,5 @@
 //! Running `tributary standalone` and Apache's `ConnectStandalone` side by side in tests,
 //! and reading back what they wrote to Kafka.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,6 @@
 //! `tributary` processes playing pods on the lab (`tributary worker` with a pod's
 //! environment, `tributary rest`), their shared worker properties, and plain HTTP to
 //! their health servers.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,7 @@
 //! The lab's parts answer: a record round-trips through the broker with rdkafka, and a
 //! custom resource is created, listed and deleted on the API server with kube.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

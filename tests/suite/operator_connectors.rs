@@ -5,7 +5,7 @@
 //! with SIGKILL: its units move to the survivor once its lease expires (within 15 s), new
 //! lines still arrive, and none twice (the source offsets are in the Kafka offsets topic).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -5,7 +5,7 @@
 //! consumer group moves to the end. With `none` the task fails with Apache's message and
 //! no offset past the bad record is committed.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

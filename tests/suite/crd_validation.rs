@@ -2,7 +2,7 @@
 //! rejects bad ones, `kubectl explain` shows the field docs, printer columns and short
 //! names work, and the scale subresource drives `spec.replicas`.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::process::Output;

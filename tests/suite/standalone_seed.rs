@@ -1,7 +1,7 @@
 //! The seed's standalone walkthrough on the lab broker, side by side with Apache's
 //! `ConnectStandalone`: same files, same input, same bytes in Kafka.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

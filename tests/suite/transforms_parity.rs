@@ -35,7 +35,7 @@
 //! it. Envelopes are written by each side's JsonConverter (whose bytes are themselves
 //! checked by `converter_parity`). Every differing case is reported, not only the first.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //! `autoRestart`. What happened is read back from the worker's `/metrics`, the
 //! `KafkaConnector` status and the files.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -8,7 +8,7 @@
 //! connector is deleted as the seed does. And the converter refuses Apache's own
 //! default file by name.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! creates, and parity with Apache's own `KafkaOffsetBackingStore` driven by
 //! `tests/java/OffsetTopicParity.java` on the same topic, both ways.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -8,7 +8,7 @@
 //! to a value equal to the one it built exactly when it does so for its own bytes. Raw
 //! JSON inputs (schemaless inference, lenient corners, errors) are read by both sides.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

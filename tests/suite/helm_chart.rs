@@ -6,7 +6,7 @@
 //! example `KafkaConnect` — proof the chart's RBAC is sufficient — while `kubectl auth
 //! can-i` shows permissions it does not need are not granted.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! lab: the scenario of `common::rest_scenario` is sent to both workers, and status codes
 //! and JSON bodies must be equal after normalising only what must differ.
 
-mod common;
+use crate::common;
 
 use common::rest_scenario::{self, Side};
 use common::standalone::unique;

@@ -11,7 +11,7 @@
 //! cluster missing (`ClusterNotFound`, with a Warning Event), then created without
 //! workers (`NoWorkers`).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

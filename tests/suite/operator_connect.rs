@@ -4,7 +4,7 @@
 //! metrics are written, deletion removes the children (the lab has no garbage collector:
 //! the operator's finalizer deletes them), and the leader Lease keeps a second replica idle.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! the same error message. Needs the lab's Java (`TRIBUTARY_LAB_JAVA`,
 //! `TRIBUTARY_LAB_KAFKA_LIBS`); fails loudly without it.
 
-mod common;
+use crate::common;
 
 use tributary::java::properties;
 

@@ -2,7 +2,7 @@
 //! (`{"error_code":N,"message":...}`, the status Apache gives) and the process keeps
 //! answering afterwards.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

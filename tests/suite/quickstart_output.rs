@@ -5,7 +5,7 @@
 //! its ~500-line configuration there before) and only the consumer's count reaches
 //! stderr.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

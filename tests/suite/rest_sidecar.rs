@@ -4,7 +4,7 @@
 //! `tributary worker` processes playing pods, a file source created over REST runs and a
 //! task restart over REST reaches its worker.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! topic into that file) while the REST API only ever shows the placeholders and the
 //! worker log never shows the resolved topic.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! line, and bad input (files, classes, configs, an unreachable broker) gets a clear error
 //! instead of a crash or silence.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -2,7 +2,7 @@
 //! `tests/java/OffsetFileParity.java` drives Apache's real store and writer (lab jars) with
 //! the same fixtures this test builds, and both sides compare exact key and value bytes.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
