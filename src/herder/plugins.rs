@@ -6,9 +6,9 @@ use indexmap::IndexMap;
 
 use super::entities::{PluginConfigKey, PluginEntry, ValidatedConfig, ValidationInfos};
 use super::{HerderError, HerderResult};
+use crate::config::ConfigValueInfo;
 use crate::connectors::{ConfigMap, ConnectorKind, Registry};
 use crate::runtime::config::connector::{sink_config_def, source_config_def};
-use crate::runtime::config::def::ConfigValueInfo;
 use crate::transforms::chain::{plugin_config_keys, transform_config_infos};
 use crate::transforms::{predicate_plugins, transform_plugins};
 

@@ -12,7 +12,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::TargetState;
 use super::config::connector::{ConnectorConfig, SinkConnectorConfig};
-use super::config::def::ConfigError;
 use super::config::providers::{self, ConfigProviders};
 use super::config::worker::WorkerConfig;
 use super::errors::{DeadLetterQueue, DlqError, DlqSettings, ErrorHandler, LogReporter};
@@ -24,6 +23,7 @@ use super::source_task::SourceTaskRunner;
 use super::status::{State, Status, StatusStore, TaskId, TaskStatusReporter};
 use super::storage::{OffsetBackingStore, OffsetStorageReader, OffsetStorageWriter};
 use super::topics::ActiveTopics;
+use crate::config::ConfigError;
 use crate::connectors::{
     self, ConfigMap, Connector, ConnectorError, ConnectorKind, OffsetReader,
     RecordingSinkTaskContext, Registry, SourceTaskContext,

@@ -14,12 +14,12 @@ use super::{
     ConnectRecord, Predicate, PredicatePlugin, TransformError, TransformPlugin, Transformation,
     predicate_plugins, transform_plugins,
 };
-use crate::data::{SinkRecord, SourceRecord};
-use crate::runtime::config::connector::{ConnectorConfig, PREDICATES, TRANSFORMS};
-use crate::runtime::config::def::{
+use crate::config::{
     ConfigDef, ConfigError, ConfigInfo, ConfigKey, ConfigKeyInfo, ConfigType, ConfigValueInfo,
     DefaultValue, Importance, ParsedValue, parse_type, strip_prefix,
 };
+use crate::data::{SinkRecord, SourceRecord};
+use crate::runtime::config::connector::{ConnectorConfig, PREDICATES, TRANSFORMS};
 
 /// The implicit key naming a transformation's predicate alias.
 pub const PREDICATE_KEY: &str = "predicate";
@@ -338,7 +338,7 @@ impl Enrichment {
                         format!("Not a {}", kind.name()),
                     )),
                     Some(raw) => {
-                        let class = crate::runtime::config::def::java_trim(raw);
+                        let class = crate::config::java_trim(raw);
                         let found = match kind {
                             Kind::Transformation => {
                                 find_transform(class).map(|p| (p.class, (p.config_def)()))
@@ -492,7 +492,7 @@ pub fn transform_config_infos(props: &IndexMap<String, String>) -> (Vec<String>,
     let list = |key: &str| {
         props
             .get(key)
-            .map(|v| crate::runtime::config::def::parse_list(v))
+            .map(|v| crate::config::parse_list(v))
             .unwrap_or_default()
     };
     let Ok(enrichment) = Enrichment::enrich(props, &list(TRANSFORMS), &list(PREDICATES), false)

@@ -20,7 +20,7 @@ pub mod values;
 
 use indexmap::IndexMap;
 
-use crate::runtime::config::def::ConfigDef;
+use crate::config::ConfigDef;
 
 pub use chain::TransformChain;
 pub use error::TransformError;

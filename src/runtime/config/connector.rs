@@ -4,7 +4,7 @@
 
 use indexmap::IndexMap;
 
-use super::def::{
+use crate::config::{
     ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedConfig, ParsedValue,
     Validator, Width, parse_list, strip_prefix,
 };
@@ -392,7 +392,7 @@ impl SinkConnectorConfig {
 }
 
 fn is_blank(value: Option<&String>) -> bool {
-    value.is_none_or(|v| super::def::java_trim(v).is_empty())
+    value.is_none_or(|v| crate::config::java_trim(v).is_empty())
 }
 
 /// Apache's `SinkConnectorConfig.validate`, as per-key messages: exactly one of `topics` and
@@ -421,7 +421,7 @@ pub fn sink_topic_problems(
     }
     let dlq = props
         .get(DLQ_TOPIC_NAME)
-        .map(|d| super::def::java_trim(d))
+        .map(|d| crate::config::java_trim(d))
         .unwrap_or("");
     if !dlq.is_empty()
         && let Some(list) = topics.filter(|t| !is_blank(Some(t)))
