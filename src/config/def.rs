@@ -343,3 +343,25 @@ impl ConfigDef {
         }
     }
 }
+/// Apache's `ConfigDef.sortedConfigs`: by group (ungrouped first), order in group, keys
+/// without default first, importance (high first), then name.
+pub fn sort_like_config_def(keys: &mut [ConfigKey], groups: &[String]) {
+    let importance = |i: Importance| match i {
+        Importance::High => 0,
+        Importance::Medium => 1,
+        Importance::Low => 2,
+    };
+    let group_rank = |k: &ConfigKey| {
+        k.group.as_ref().map_or(-1, |g| {
+            groups.iter().position(|x| x == g).unwrap_or(0) as i64
+        })
+    };
+    keys.sort_by(|a, b| {
+        group_rank(a)
+            .cmp(&group_rank(b))
+            .then(a.order_in_group.cmp(&b.order_in_group))
+            .then(b.is_required().cmp(&a.is_required()))
+            .then(importance(a.importance).cmp(&importance(b.importance)))
+            .then(a.name.cmp(&b.name))
+    });
+}

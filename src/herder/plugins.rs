@@ -9,7 +9,8 @@ use super::{HerderError, HerderResult};
 use crate::config::ConfigValueInfo;
 use crate::connectors::{ConfigMap, ConnectorKind, Registry};
 use crate::runtime::config::connector::{sink_config_def, source_config_def};
-use crate::transforms::chain::{plugin_config_keys, transform_config_infos};
+use crate::runtime::config::enrich::transform_config_infos;
+use crate::transforms::plugin_config_keys;
 use crate::transforms::{predicate_plugins, transform_plugins};
 
 /// The plugins a cluster has and the worker defaults validation shows.

@@ -29,7 +29,8 @@ use crate::connectors::{
     RecordingSinkTaskContext, Registry, SourceTaskContext,
 };
 use crate::data::converters::{self, Converter};
-use crate::transforms::{TransformChain, TransformError};
+use crate::runtime::TransformChain;
+use crate::transforms::TransformError;
 
 /// A converter class and its own settings (prefix already stripped).
 #[derive(Clone, Debug, PartialEq)]

@@ -6,6 +6,7 @@
 //! [`connector::ConnectorConfig`] and its sink and source variants).
 
 pub mod connector;
+pub mod enrich;
 pub mod file;
 pub mod providers;
 pub mod worker;
