@@ -10,7 +10,7 @@ pub use crate::java::number_format::java_double_to_string;
 use crate::java::numbers::{parse_java_double, parse_java_integer};
 
 /// A config value is missing or invalid; the messages are Apache's `ConfigException` ones.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     /// `Invalid value <value> for configuration <name>[: <reason>]`.
     #[error("Invalid value {value} for configuration {name}{}", reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
