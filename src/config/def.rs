@@ -4,6 +4,7 @@
 //! ([`ConfigDef::parse`]) and gives the per-key results of the validate endpoint
 //! ([`ConfigDef::validate`], [`ConfigDef::config_infos`]).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -12,6 +13,34 @@ use super::info::{ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValue};
 use super::parsed::ParsedConfig;
 use super::types::{ConfigError, ConfigType, Importance, ParsedValue, Width, parse_type};
 use super::validators::{Recommender, Validator};
+
+/// A string map a table reads: Connect's `Map<String, String>` in either form the crate
+/// keeps it (insertion-ordered from properties files and REST bodies, sorted for the
+/// configs connectors receive), so neither is copied just to be parsed.
+pub trait Props {
+    /// The value of `key`, if set.
+    fn value(&self, key: &str) -> Option<&String>;
+    /// The map in its own order, as the parsed config's originals.
+    fn to_index_map(&self) -> IndexMap<String, String>;
+}
+
+impl Props for IndexMap<String, String> {
+    fn value(&self, key: &str) -> Option<&String> {
+        self.get(key)
+    }
+    fn to_index_map(&self) -> IndexMap<String, String> {
+        self.clone()
+    }
+}
+
+impl Props for BTreeMap<String, String> {
+    fn value(&self, key: &str) -> Option<&String> {
+        self.get(key)
+    }
+    fn to_index_map(&self) -> IndexMap<String, String> {
+        self.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
 
 /// The default of a key.
 #[derive(Debug, Clone, PartialEq)]
@@ -225,11 +254,11 @@ impl ConfigDef {
     /// Parses `props` against the table (Apache's `ConfigDef.parse`): the first problem, in
     /// declaration order, is the error. Keys not in the table are kept in
     /// [`ParsedConfig::originals`] and listed by [`ParsedConfig::unknown_keys`].
-    pub fn parse(&self, props: &IndexMap<String, String>) -> Result<ParsedConfig, ConfigError> {
+    pub fn parse(&self, props: &impl Props) -> Result<ParsedConfig, ConfigError> {
         self.check()?;
         let mut values = IndexMap::with_capacity(self.keys.len());
         for key in self.keys.values() {
-            let mut value = match props.get(&key.name) {
+            let mut value = match props.value(&key.name) {
                 Some(raw) => Some(parse_type(&key.name, raw, key.ty)?),
                 None => match &key.default {
                     DefaultValue::Required => return Err(ConfigError::Missing(key.name.clone())),
@@ -260,18 +289,18 @@ impl ConfigDef {
         }
         Ok(ParsedConfig {
             values,
-            originals: props.clone(),
+            originals: props.to_index_map(),
         })
     }
 
     /// Validates `props` key by key, collecting every problem instead of stopping at the
     /// first (Apache's `ConfigDef.validateAll`), in declaration order.
-    pub fn validate(&self, props: &IndexMap<String, String>) -> IndexMap<String, ConfigValue> {
+    pub fn validate(&self, props: &impl Props) -> IndexMap<String, ConfigValue> {
         let mut results: IndexMap<String, ConfigValue> = IndexMap::new();
         let mut parsed: IndexMap<String, Option<ParsedValue>> = IndexMap::new();
         for key in self.keys.values() {
             let mut result = ConfigValue::new(&key.name);
-            let value = match props.get(&key.name) {
+            let value = match props.value(&key.name) {
                 Some(raw) => match parse_type(&key.name, raw, key.ty) {
                     Ok(v) => Some(v),
                     Err(e) => {
@@ -318,7 +347,7 @@ impl ConfigDef {
     }
 
     /// The validate endpoint's answer for `props` (Apache's `ConfigInfos`), named `name`.
-    pub fn config_infos(&self, name: &str, props: &IndexMap<String, String>) -> ConfigInfos {
+    pub fn config_infos(&self, name: &str, props: &impl Props) -> ConfigInfos {
         let mut results = self.validate(props);
         let mut configs = Vec::with_capacity(results.len());
         for key in self.keys.values() {

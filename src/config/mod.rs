@@ -23,7 +23,7 @@ mod validators;
 #[cfg(test)]
 mod tests;
 
-pub use def::{ConfigDef, ConfigKey, DefaultValue, sort_like_config_def};
+pub use def::{ConfigDef, ConfigKey, DefaultValue, Props, sort_like_config_def};
 pub use info::{ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValue, ConfigValueInfo};
 pub use parsed::{ParsedConfig, strip_prefix};
 pub use types::{

@@ -18,7 +18,7 @@ use super::errors::{DeadLetterQueue, DlqError, DlqSettings, ErrorHandler, LogRep
 use super::kafka::{client_config, sink_consumer_defaults, source_producer_defaults};
 use super::metrics::TaskMetrics;
 use super::pipeline::{Converters, converter_class_name};
-use super::sink_task::{SinkTaskRunner, Subscription};
+use super::sink_task::SinkTaskRunner;
 use super::source_task::SourceTaskRunner;
 use super::status::{State, Status, StatusStore, TaskId, TaskStatusReporter};
 use super::storage::{OffsetBackingStore, OffsetStorageReader, OffsetStorageWriter};
@@ -359,8 +359,8 @@ impl Worker {
                 tokio::spawn(runner.run())
             }
             ConnectorKind::Sink => {
-                let subscription = subscription(connector_config)?;
                 let sink_config = SinkConnectorConfig::from_props(&props)?;
+                let subscription = sink_config.subscription();
                 let transforms = transform_chain(&sink_config.common)?;
                 let dlq = self
                     .dead_letter_queue(id, &sink_config, connector_config)
@@ -654,34 +654,6 @@ fn tasks_max(config: &ConfigMap) -> Result<usize, WorkerError> {
                 "Invalid value {v} for configuration tasks.max: Not a number of type INT"
             ))),
         },
-    }
-}
-
-/// The sink's `topics` or `topics.regex`.
-fn subscription(config: &ConfigMap) -> Result<Subscription, WorkerError> {
-    let topics: Vec<String> = config
-        .get("topics")
-        .map(|t| {
-            t.split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default();
-    let regex = config
-        .get("topics.regex")
-        .map(|r| r.trim())
-        .filter(|r| !r.is_empty());
-    match (topics.is_empty(), regex) {
-        (false, None) => Ok(Subscription::Topics(topics)),
-        (true, Some(regex)) => Ok(Subscription::Regex(regex.to_owned())),
-        (false, Some(_)) => Err(WorkerError::Config(
-            "topics and topics.regex are mutually exclusive options, but both are set.".into(),
-        )),
-        (true, None) => Err(WorkerError::Config(
-            "Must configure one of topics or topics.regex".into(),
-        )),
     }
 }
 

@@ -2,12 +2,12 @@
 //! source additions (`SinkConnectorConfig`, `SourceConnectorConfig`), as of Kafka 4.3.1.
 //! Definitions, documentation and messages follow Apache so the validate endpoint answers alike.
 
-use indexmap::IndexMap;
-
 use crate::config::{
     ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedConfig, ParsedValue,
     Validator, Width, parse_list, strip_prefix,
 };
+use crate::runtime::sink_task::Subscription;
+use indexmap::IndexMap;
 
 pub const NAME: &str = "name";
 pub const CONNECTOR_CLASS: &str = "connector.class";
@@ -388,6 +388,17 @@ impl SinkConnectorConfig {
                 .boolean(DLQ_CONTEXT_HEADERS_ENABLE)?
                 .unwrap_or(false),
         })
+    }
+}
+
+impl SinkConnectorConfig {
+    /// What the task's consumer subscribes to: exactly one of the two is set, as
+    /// [`validate_sink_topics`] checked while parsing.
+    pub fn subscription(&self) -> Subscription {
+        match &self.topics_regex {
+            Some(regex) => Subscription::Regex(regex.clone()),
+            None => Subscription::Topics(self.topics.clone()),
+        }
     }
 }
 
