@@ -42,6 +42,39 @@ impl Props for BTreeMap<String, String> {
     }
 }
 
+/// Parses and checks one key of a table: its value or default, duplicates dropped from a
+/// `ValidList` (with Apache's warning), then its validator.
+fn parse_key(key: &ConfigKey, props: &impl Props) -> Result<Option<ParsedValue>, ConfigError> {
+    let mut value = match props.value(&key.name) {
+        Some(raw) => Some(parse_type(&key.name, raw, key.ty)?),
+        None => match &key.default {
+            DefaultValue::Required => return Err(ConfigError::Missing(key.name.clone())),
+            DefaultValue::Null => None,
+            DefaultValue::Value(v) => Some(v.clone()),
+        },
+    };
+    // Apache drops duplicate list items (with a warning) before a ValidList checks them.
+    if let (Some(Validator::ValidList { .. }), Some(ParsedValue::List(items))) =
+        (&key.validator, &mut value)
+    {
+        let before = items.clone();
+        let mut seen = std::collections::HashSet::new();
+        items.retain(|item| seen.insert(item.clone()));
+        if items.len() != before.len() {
+            tracing::warn!(
+                "Configuration key \"{}\" contains duplicate values. Duplicates will be removed. The original value is: {:?}, the updated value is: {:?}",
+                key.name,
+                before,
+                items
+            );
+        }
+    }
+    if let Some(validator) = &key.validator {
+        validator.ensure_valid(&key.name, value.as_ref())?;
+    }
+    Ok(value)
+}
+
 /// The default of a key.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DefaultValue {
@@ -258,39 +291,26 @@ impl ConfigDef {
         self.check()?;
         let mut values = IndexMap::with_capacity(self.keys.len());
         for key in self.keys.values() {
-            let mut value = match props.value(&key.name) {
-                Some(raw) => Some(parse_type(&key.name, raw, key.ty)?),
-                None => match &key.default {
-                    DefaultValue::Required => return Err(ConfigError::Missing(key.name.clone())),
-                    DefaultValue::Null => None,
-                    DefaultValue::Value(v) => Some(v.clone()),
-                },
-            };
-            // Apache drops duplicate list items (with a warning) before a ValidList checks them.
-            if let (Some(Validator::ValidList { .. }), Some(ParsedValue::List(items))) =
-                (&key.validator, &mut value)
-            {
-                let before = items.clone();
-                let mut seen = std::collections::HashSet::new();
-                items.retain(|item| seen.insert(item.clone()));
-                if items.len() != before.len() {
-                    tracing::warn!(
-                        "Configuration key \"{}\" contains duplicate values. Duplicates will be removed. The original value is: {:?}, the updated value is: {:?}",
-                        key.name,
-                        before,
-                        items
-                    );
-                }
-            }
-            if let Some(validator) = &key.validator {
-                validator.ensure_valid(&key.name, value.as_ref())?;
-            }
-            values.insert(key.name.clone(), value);
+            values.insert(key.name.clone(), parse_key(key, props)?);
         }
         Ok(ParsedConfig {
             values,
             originals: props.to_index_map(),
         })
+    }
+
+    /// Parses one key of the table the way [`ConfigDef::parse`] does (type, default,
+    /// validator), for a caller that needs only that key; `Ok(None)` when it is null.
+    pub fn parse_one(
+        &self,
+        name: &str,
+        props: &impl Props,
+    ) -> Result<Option<ParsedValue>, ConfigError> {
+        let key = self
+            .keys
+            .get(name)
+            .ok_or_else(|| ConfigError::Message(format!("Unknown configuration '{name}'")))?;
+        parse_key(key, props)
     }
 
     /// Validates `props` key by key, collecting every problem instead of stopping at the

@@ -11,7 +11,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::TargetState;
-use super::config::connector::{ConnectorConfig, SinkConnectorConfig};
+use super::config::connector::{
+    ConnectorConfig, SinkConnectorConfig, TASKS_MAX, connector_config_def,
+};
 use super::config::providers::{self, ConfigProviders};
 use super::config::worker::WorkerConfig;
 use super::errors::{DeadLetterQueue, DlqError, DlqSettings, ErrorHandler, LogReporter};
@@ -23,7 +25,7 @@ use super::source_task::SourceTaskRunner;
 use super::status::{State, Status, StatusStore, TaskId, TaskStatusReporter};
 use super::storage::{OffsetBackingStore, OffsetStorageReader, OffsetStorageWriter};
 use super::topics::ActiveTopics;
-use crate::config::ConfigError;
+use crate::config::{ConfigError, ParsedValue};
 use crate::connectors::{
     self, ConfigMap, Connector, ConnectorError, ConnectorKind, OffsetReader,
     RecordingSinkTaskContext, Registry, SourceTaskContext,
@@ -635,25 +637,17 @@ fn transform_chain(config: &ConnectorConfig) -> Result<TransformChain, WorkerErr
 }
 
 fn required<'a>(config: &'a ConfigMap, key: &str) -> Result<&'a str, WorkerError> {
-    config.get(key).map(String::as_str).ok_or_else(|| {
-        WorkerError::Config(format!(
-            "Missing required configuration \"{key}\" which has no default value."
-        ))
-    })
+    config
+        .get(key)
+        .map(String::as_str)
+        .ok_or_else(|| ConfigError::Missing(key.to_owned()).into())
 }
 
+/// `tasks.max` as the connector table parses it (default 1, at least 1).
 fn tasks_max(config: &ConfigMap) -> Result<usize, WorkerError> {
-    match config.get("tasks.max") {
-        None => Ok(1),
-        Some(v) => match v.trim().parse::<i32>() {
-            Ok(n) if n >= 1 => Ok(n as usize),
-            Ok(_) => Err(WorkerError::Config(format!(
-                "Invalid value {v} for configuration tasks.max: Value must be at least 1"
-            ))),
-            Err(_) => Err(WorkerError::Config(format!(
-                "Invalid value {v} for configuration tasks.max: Not a number of type INT"
-            ))),
-        },
+    match connector_config_def().parse_one(TASKS_MAX, config)? {
+        Some(ParsedValue::Int(n)) => Ok(usize::try_from(n).unwrap_or(1)),
+        _ => Ok(1),
     }
 }
 
