@@ -5,7 +5,9 @@
 //! The sink's `topics` / `topics.regex` are the runtime's keys, checked by the runtime
 //! for every sink (`runtime::config::connector`), as in Apache.
 
-use crate::config::{ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, Props, Validator};
+use crate::config::{
+    ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedConfig, Props, Validator,
+};
 
 /// Source: the file to read; absent or empty means standard input.
 /// Sink: the file to append to; absent or empty means standard output.
@@ -62,6 +64,14 @@ pub fn sink_config_def() -> ConfigDef {
     )
 }
 
+/// `file`, with empty meaning none (standard input or output), as both connectors read it.
+fn file(parsed: &ParsedConfig) -> Result<Option<String>, ConfigError> {
+    Ok(parsed
+        .string(FILE_CONFIG)?
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned))
+}
+
 /// A validated FileStreamSource (connector and task) config.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileStreamSourceConfig {
@@ -79,10 +89,7 @@ impl FileStreamSourceConfig {
     pub fn parse(config: &impl Props) -> Result<Self, ConfigError> {
         let parsed = source_config_def().parse(config)?;
         Ok(FileStreamSourceConfig {
-            file: parsed
-                .string(FILE_CONFIG)?
-                .filter(|f| !f.is_empty())
-                .map(str::to_owned),
+            file: file(&parsed)?,
             topic: parsed.string(TOPIC_CONFIG)?.unwrap_or_default().to_owned(),
             batch_size: parsed
                 .int(TASK_BATCH_SIZE_CONFIG)?
@@ -108,10 +115,7 @@ impl FileStreamSinkConfig {
     pub fn parse(config: &impl Props) -> Result<Self, ConfigError> {
         let parsed = sink_config_def().parse(config)?;
         Ok(FileStreamSinkConfig {
-            file: parsed
-                .string(FILE_CONFIG)?
-                .filter(|f| !f.is_empty())
-                .map(str::to_owned),
+            file: file(&parsed)?,
         })
     }
 }
