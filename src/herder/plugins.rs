@@ -317,3 +317,67 @@ const CONVERTERS: [&str; 3] = [
     "org.apache.kafka.connect.json.JsonConverter",
     "org.apache.kafka.connect.storage.StringConverter",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog(registry: &Registry) -> PluginCatalog<'_> {
+        PluginCatalog {
+            registry,
+            key_converter: "org.apache.kafka.connect.json.JsonConverter",
+            value_converter: "org.apache.kafka.connect.json.JsonConverter",
+        }
+    }
+
+    fn entry<'a>(infos: &'a ValidationInfos, name: &str) -> &'a ValidatedConfig {
+        infos
+            .configs
+            .iter()
+            .find(|c| c.value.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    }
+
+    #[test]
+    fn plugin_config_lists_the_connectors_keys_first() {
+        let registry = Registry::builtin();
+        let keys = catalog(&registry)
+            .plugin_config("FileStreamSource")
+            .unwrap();
+        let names: Vec<&str> = keys.iter().take(4).map(|k| k.name.as_str()).collect();
+        assert_eq!(names, ["file", "topic", "batch.size", "name"]);
+        assert_eq!(keys[2].default_value.as_deref(), Some("2000"));
+    }
+
+    #[test]
+    fn validation_merges_the_connectors_table_and_the_sink_topic_rule() {
+        let registry = Registry::builtin();
+        let config = crate::fixtures::string_map(&[
+            ("connector.class", "FileStreamSource"),
+            ("name", "n"),
+            ("topic", "t"),
+            ("batch.size", "lots"),
+        ]);
+        let infos = catalog(&registry).validate_all(&config).unwrap();
+        let batch = entry(&infos, "batch.size");
+        assert_eq!(batch.definition.as_ref().unwrap().ty, "INT");
+        assert_eq!(
+            batch.value.errors,
+            ["Invalid value lots for configuration batch.size: Not a number of type INT"]
+        );
+        assert_eq!(entry(&infos, "file").value.value, None);
+        assert_eq!(infos.error_count, 1);
+
+        let config =
+            crate::fixtures::string_map(&[("connector.class", "FileStreamSink"), ("name", "n")]);
+        let infos = catalog(&registry).validate_all(&config).unwrap();
+        for key in ["topics", "topics.regex"] {
+            assert_eq!(
+                entry(&infos, key).value.errors,
+                ["Must configure one of topics or topics.regex"]
+            );
+        }
+        assert!(entry(&infos, "file").definition.is_some());
+        assert_eq!(infos.error_count, 2);
+    }
+}
