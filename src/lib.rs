@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod config;
 pub mod connectors;
 pub mod controller;
 pub mod data;

@@ -24,8 +24,11 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 use super::error::ConnectorError;
-use super::validation::{ConfigMap, KeyValidation};
+use crate::config::{ConfigDef, ConfigValue};
 use crate::data::{SinkRecord, SourceRecord};
+
+/// A connector or task config as the runtime hands it over: Connect's `Map<String, String>`.
+pub type ConfigMap = std::collections::BTreeMap<String, String>;
 
 /// The result type of every connector API call.
 pub type ConnectorResult<T> = Result<T, ConnectorError>;
@@ -108,10 +111,17 @@ pub trait Connector: Send {
     /// Source or sink; decides which task trait its tasks implement.
     fn kind(&self) -> ConnectorKind;
 
-    /// Checks `config` without starting anything: one entry per key this connector
-    /// defines, in definition order, each with its problems (empty when valid). The
-    /// runtime merges this with its own keys for `PUT /connector-plugins/x/config/validate`.
-    fn validate(&self, config: &ConfigMap) -> Vec<KeyValidation>;
+    /// The connector's own keys (Apache's `Connector.config()`): listed by
+    /// `GET /connector-plugins/x/config` and validated, after the runtime's keys, by
+    /// `PUT /connector-plugins/x/config/validate`.
+    fn config(&self) -> ConfigDef;
+
+    /// Checks `config` without starting anything: one result per key of
+    /// [`Connector::config`], in definition order, each with its problems (Apache's
+    /// default `Connector.validate`; a connector overrides it for checks across keys).
+    fn validate(&self, config: &ConfigMap) -> Vec<ConfigValue> {
+        self.config().validate(config).into_values().collect()
+    }
 
     /// Starts the connector with its full config. Invalid config gives
     /// [`ConnectorError::Config`].

@@ -6,7 +6,7 @@
 
 use std::error::Error as StdError;
 
-use super::validation::ConfigErrors;
+use crate::config::ConfigError;
 
 /// A boxed cause, kept so that logs and the REST `trace` show where a failure came from.
 pub type BoxedCause = Box<dyn StdError + Send + Sync + 'static>;
@@ -34,7 +34,7 @@ pub enum ConnectorError {
 
     /// The configuration given to `start` is invalid (Apache's `ConfigException`); fatal.
     #[error(transparent)]
-    Config(#[from] ConfigErrors),
+    Config(#[from] ConfigError),
 }
 
 impl ConnectorError {
@@ -97,7 +97,7 @@ mod tests {
     fn retriable_and_fatal_are_told_apart() {
         assert!(ConnectorError::retriable("later").is_retriable());
         assert!(!ConnectorError::fatal("never").is_retriable());
-        let config = ConfigErrors::single("topic", "bad");
+        let config = ConfigError::Missing("topic".into());
         assert!(!ConnectorError::from(config).is_retriable());
     }
 

@@ -5,13 +5,11 @@ pub mod api;
 pub mod error;
 pub mod file_stream;
 pub mod registry;
-pub mod validation;
 
 pub use api::{
-    Connector, ConnectorKind, ConnectorResult, MemoryOffsetReader, OffsetReader, RecordMetadata,
-    RecordingSinkTaskContext, SinkOffsets, SinkTask, SinkTaskContext, SinkTaskRequests,
-    SourceOffset, SourcePartition, SourceTask, SourceTaskContext, TopicPartition,
+    ConfigMap, Connector, ConnectorKind, ConnectorResult, MemoryOffsetReader, OffsetReader,
+    RecordMetadata, RecordingSinkTaskContext, SinkOffsets, SinkTask, SinkTaskContext,
+    SinkTaskRequests, SourceOffset, SourcePartition, SourceTask, SourceTaskContext, TopicPartition,
 };
 pub use error::ConnectorError;
 pub use registry::{PluginDesc, PluginInfo, Registry, RegistryError};
-pub use validation::{ConfigErrors, ConfigMap, ConfigReader, KeyValidation};

@@ -86,7 +86,7 @@ pub struct ConnectorOffsets {
 }
 
 /// The plugin-config and validate bodies are the config table's own wire types.
-pub use crate::runtime::config::def::{
+pub use crate::config::{
     ConfigInfo as ValidatedConfig, ConfigInfos as ValidationInfos, ConfigKeyInfo as PluginConfigKey,
 };
 

@@ -1,15 +1,16 @@
 //! The plugin side of the control plane, shared by every herder (Apache keeps it in
 //! `AbstractHerder`): listing plugins, their config tables, and validating a connector
-//! config against the runtime's table and the connector's own checks.
+//! config against the runtime's table, the transforms' keys and the connector's own table.
 
 use indexmap::IndexMap;
 
 use super::entities::{PluginConfigKey, PluginEntry, ValidatedConfig, ValidationInfos};
 use super::{HerderError, HerderResult};
+use crate::config::{ConfigDef, ConfigKey, ConfigType, ConfigValue};
 use crate::connectors::{ConfigMap, ConnectorKind, Registry};
-use crate::runtime::config::connector::{sink_config_def, source_config_def};
-use crate::runtime::config::def::ConfigValueInfo;
-use crate::transforms::chain::{plugin_config_keys, transform_config_infos};
+use crate::runtime::config::connector::{sink_config_def, sink_topic_problems, source_config_def};
+use crate::runtime::config::enrich::transform_config_infos;
+use crate::transforms::plugin_config_keys;
 use crate::transforms::{predicate_plugins, transform_plugins};
 
 /// The plugins a cluster has and the worker defaults validation shows.
@@ -68,11 +69,21 @@ impl PluginCatalog<'_> {
                     .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {plugin}.")));
             }
         };
-        let def = match desc.kind() {
+        let runtime = match desc.kind() {
             ConnectorKind::Source => source_config_def(),
             ConnectorKind::Sink => sink_config_def(),
         };
-        let mut keys: Vec<PluginConfigKey> = def.keys().map(|k| k.info()).collect();
+        let connector = self
+            .registry
+            .create_connector(plugin)
+            .map_err(|e| HerderError::NotFound(e.to_string()))?;
+        // Apache lists the connector's own keys, then the runtime's.
+        let mut keys: Vec<PluginConfigKey> = connector
+            .config()
+            .keys()
+            .chain(runtime.keys())
+            .map(ConfigKey::info)
+            .collect();
         let version = desc.version().to_owned();
         set_version_default(
             keys.iter_mut().find(|k| k.name == PLUGIN_VERSION_KEY),
@@ -166,26 +177,24 @@ impl PluginCatalog<'_> {
         let (alias_groups, alias_configs) = transform_config_infos(&props);
         groups.extend(alias_groups);
         configs.extend(alias_configs);
+        if plugin.kind() == ConnectorKind::Sink {
+            // Apache's `SinkConnectorConfig.validate`: the topic rules, on the runtime's keys.
+            for (key, _, message) in sink_topic_problems(&props) {
+                if let Some(existing) = configs.iter_mut().find(|c| c.value.name == key) {
+                    existing.value.errors.push(message);
+                }
+            }
+        }
         let connector = self
             .registry
             .create_connector(class)
             .map_err(|e| HerderError::BadRequest(e.to_string()))?;
-        for key in connector.validate(config) {
-            if let Some(existing) = configs.iter_mut().find(|c| c.value.name == key.key) {
-                existing.value.errors.extend(key.errors);
-                continue;
-            }
-            configs.push(ValidatedConfig {
-                definition: None,
-                value: ConfigValueInfo {
-                    value: config.get(&key.key).cloned(),
-                    name: key.key,
-                    recommended_values: Vec::new(),
-                    errors: key.errors,
-                    visible: true,
-                },
-            });
-        }
+        merge_connector_keys(
+            &mut configs,
+            &mut groups,
+            &connector.config(),
+            connector.validate(config),
+        );
         let version = plugin.version().to_owned();
         for config in &mut configs {
             if config.value.name == PLUGIN_VERSION_KEY
@@ -236,6 +245,44 @@ impl PluginCatalog<'_> {
     }
 }
 
+/// Adds the connector's own keys and their results to the runtime's, as Apache's
+/// `validateConnectorConfig` merges them: a key the runtime also defines keeps its place
+/// and takes the connector's definition and result; results for keys the connector does
+/// not define come first, without definition; the connector's groups follow the others.
+fn merge_connector_keys(
+    configs: &mut Vec<ValidatedConfig>,
+    groups: &mut Vec<String>,
+    def: &ConfigDef,
+    results: Vec<ConfigValue>,
+) {
+    let mut results: IndexMap<String, ConfigValue> =
+        results.into_iter().map(|r| (r.name.clone(), r)).collect();
+    for key in def.keys() {
+        let value = results
+            .shift_remove(&key.name)
+            .unwrap_or_else(|| ConfigValue::new(&key.name))
+            .info(key.ty);
+        let entry = ValidatedConfig {
+            definition: Some(key.info()),
+            value,
+        };
+        match configs.iter_mut().find(|c| c.value.name == key.name) {
+            Some(existing) => *existing = entry,
+            None => configs.push(entry),
+        }
+    }
+    let undefined = results.into_values().map(|r| ValidatedConfig {
+        definition: None,
+        value: r.info(ConfigType::String),
+    });
+    configs.splice(0..0, undefined);
+    for group in def.groups() {
+        if !groups.contains(group) {
+            groups.push(group.clone());
+        }
+    }
+}
+
 /// The key whose default Apache fills in with the plugin's own version.
 const PLUGIN_VERSION_KEY: &str = "connector.plugin.version";
 
@@ -270,3 +317,67 @@ const CONVERTERS: [&str; 3] = [
     "org.apache.kafka.connect.json.JsonConverter",
     "org.apache.kafka.connect.storage.StringConverter",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog(registry: &Registry) -> PluginCatalog<'_> {
+        PluginCatalog {
+            registry,
+            key_converter: "org.apache.kafka.connect.json.JsonConverter",
+            value_converter: "org.apache.kafka.connect.json.JsonConverter",
+        }
+    }
+
+    fn entry<'a>(infos: &'a ValidationInfos, name: &str) -> &'a ValidatedConfig {
+        infos
+            .configs
+            .iter()
+            .find(|c| c.value.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    }
+
+    #[test]
+    fn plugin_config_lists_the_connectors_keys_first() {
+        let registry = Registry::builtin();
+        let keys = catalog(&registry)
+            .plugin_config("FileStreamSource")
+            .unwrap();
+        let names: Vec<&str> = keys.iter().take(4).map(|k| k.name.as_str()).collect();
+        assert_eq!(names, ["file", "topic", "batch.size", "name"]);
+        assert_eq!(keys[2].default_value.as_deref(), Some("2000"));
+    }
+
+    #[test]
+    fn validation_merges_the_connectors_table_and_the_sink_topic_rule() {
+        let registry = Registry::builtin();
+        let config = crate::fixtures::string_map(&[
+            ("connector.class", "FileStreamSource"),
+            ("name", "n"),
+            ("topic", "t"),
+            ("batch.size", "lots"),
+        ]);
+        let infos = catalog(&registry).validate_all(&config).unwrap();
+        let batch = entry(&infos, "batch.size");
+        assert_eq!(batch.definition.as_ref().unwrap().ty, "INT");
+        assert_eq!(
+            batch.value.errors,
+            ["Invalid value lots for configuration batch.size: Not a number of type INT"]
+        );
+        assert_eq!(entry(&infos, "file").value.value, None);
+        assert_eq!(infos.error_count, 1);
+
+        let config =
+            crate::fixtures::string_map(&[("connector.class", "FileStreamSink"), ("name", "n")]);
+        let infos = catalog(&registry).validate_all(&config).unwrap();
+        for key in ["topics", "topics.regex"] {
+            assert_eq!(
+                entry(&infos, key).value.errors,
+                ["Must configure one of topics or topics.regex"]
+            );
+        }
+        assert!(entry(&infos, "file").definition.is_some());
+        assert_eq!(infos.error_count, 2);
+    }
+}

@@ -1,6 +1,7 @@
-//! The Connect runtime shared by standalone mode and the Kubernetes worker: config
-//! definitions, offset storage, the source and sink task loops, and the [`Worker`] that
-//! starts and stops connectors and tasks.
+//! The Connect runtime shared by standalone mode and the Kubernetes worker: worker and
+//! connector configs (and their enrichment with the transforms' keys), offset storage,
+//! the transform chain, the source and sink task loops, and the [`Worker`] that starts
+//! and stops connectors and tasks.
 
 pub mod config;
 pub mod errors;
@@ -13,9 +14,11 @@ pub mod status;
 pub mod storage;
 pub mod submitted;
 pub mod topics;
+pub mod transform_chain;
 pub mod worker;
 
 pub use status::{State, Status, StatusStore, TaskId};
+pub use transform_chain::TransformChain;
 pub use worker::{Worker, WorkerError, WorkerSettings};
 
 use serde::{Deserialize, Serialize};

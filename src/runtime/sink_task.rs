@@ -31,7 +31,7 @@ use crate::connectors::{
     ConnectorError, RecordingSinkTaskContext, SinkOffsets, SinkTask, TopicPartition,
 };
 use crate::data::SinkRecord;
-use crate::transforms::TransformChain;
+use crate::runtime::TransformChain;
 
 /// Apache's default `max.poll.records`: the largest batch given to one `put`.
 const MAX_BATCH: usize = 500;

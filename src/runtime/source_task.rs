@@ -39,8 +39,8 @@ use super::storage::OffsetStorageWriter;
 use super::submitted::SubmittedRecords;
 use crate::connectors::{ConnectorResult, SourceTask};
 use crate::data::SourceRecord;
+use crate::runtime::TransformChain;
 use crate::runtime::config::connector::ToleranceType;
-use crate::transforms::TransformChain;
 
 /// Upper bound on records sent but not yet acknowledged; `poll` waits beyond it, so a
 /// fast source cannot fill memory while the broker is slow or away.

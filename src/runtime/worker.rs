@@ -11,25 +11,28 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::TargetState;
-use super::config::connector::{ConnectorConfig, SinkConnectorConfig};
-use super::config::def::ConfigError;
+use super::config::connector::{
+    ConnectorConfig, SinkConnectorConfig, TASKS_MAX, connector_config_def,
+};
 use super::config::providers::{self, ConfigProviders};
 use super::config::worker::WorkerConfig;
 use super::errors::{DeadLetterQueue, DlqError, DlqSettings, ErrorHandler, LogReporter};
 use super::kafka::{client_config, sink_consumer_defaults, source_producer_defaults};
 use super::metrics::TaskMetrics;
 use super::pipeline::{Converters, converter_class_name};
-use super::sink_task::{SinkTaskRunner, Subscription};
+use super::sink_task::SinkTaskRunner;
 use super::source_task::SourceTaskRunner;
 use super::status::{State, Status, StatusStore, TaskId, TaskStatusReporter};
 use super::storage::{OffsetBackingStore, OffsetStorageReader, OffsetStorageWriter};
 use super::topics::ActiveTopics;
+use crate::config::{ConfigError, ParsedValue};
 use crate::connectors::{
     self, ConfigMap, Connector, ConnectorError, ConnectorKind, OffsetReader,
     RecordingSinkTaskContext, Registry, SourceTaskContext,
 };
 use crate::data::converters::{self, Converter};
-use crate::transforms::{TransformChain, TransformError};
+use crate::runtime::TransformChain;
+use crate::transforms::TransformError;
 
 /// A converter class and its own settings (prefix already stripped).
 #[derive(Clone, Debug, PartialEq)]
@@ -358,8 +361,8 @@ impl Worker {
                 tokio::spawn(runner.run())
             }
             ConnectorKind::Sink => {
-                let subscription = subscription(connector_config)?;
                 let sink_config = SinkConnectorConfig::from_props(&props)?;
+                let subscription = sink_config.subscription();
                 let transforms = transform_chain(&sink_config.common)?;
                 let dlq = self
                     .dead_letter_queue(id, &sink_config, connector_config)
@@ -634,53 +637,17 @@ fn transform_chain(config: &ConnectorConfig) -> Result<TransformChain, WorkerErr
 }
 
 fn required<'a>(config: &'a ConfigMap, key: &str) -> Result<&'a str, WorkerError> {
-    config.get(key).map(String::as_str).ok_or_else(|| {
-        WorkerError::Config(format!(
-            "Missing required configuration \"{key}\" which has no default value."
-        ))
-    })
+    config
+        .get(key)
+        .map(String::as_str)
+        .ok_or_else(|| ConfigError::Missing(key.to_owned()).into())
 }
 
+/// `tasks.max` as the connector table parses it (default 1, at least 1).
 fn tasks_max(config: &ConfigMap) -> Result<usize, WorkerError> {
-    match config.get("tasks.max") {
-        None => Ok(1),
-        Some(v) => match v.trim().parse::<i32>() {
-            Ok(n) if n >= 1 => Ok(n as usize),
-            Ok(_) => Err(WorkerError::Config(format!(
-                "Invalid value {v} for configuration tasks.max: Value must be at least 1"
-            ))),
-            Err(_) => Err(WorkerError::Config(format!(
-                "Invalid value {v} for configuration tasks.max: Not a number of type INT"
-            ))),
-        },
-    }
-}
-
-/// The sink's `topics` or `topics.regex`.
-fn subscription(config: &ConfigMap) -> Result<Subscription, WorkerError> {
-    let topics: Vec<String> = config
-        .get("topics")
-        .map(|t| {
-            t.split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default();
-    let regex = config
-        .get("topics.regex")
-        .map(|r| r.trim())
-        .filter(|r| !r.is_empty());
-    match (topics.is_empty(), regex) {
-        (false, None) => Ok(Subscription::Topics(topics)),
-        (true, Some(regex)) => Ok(Subscription::Regex(regex.to_owned())),
-        (false, Some(_)) => Err(WorkerError::Config(
-            "topics and topics.regex are mutually exclusive options, but both are set.".into(),
-        )),
-        (true, None) => Err(WorkerError::Config(
-            "Must configure one of topics or topics.regex".into(),
-        )),
+    match connector_config_def().parse_one(TASKS_MAX, config)? {
+        Some(ParsedValue::Int(n)) => Ok(usize::try_from(n).unwrap_or(1)),
+        _ => Ok(1),
     }
 }
 

@@ -6,7 +6,7 @@
 pub enum TransformError {
     /// Bad transform or predicate config, in Apache's wording.
     #[error(transparent)]
-    Config(#[from] crate::runtime::config::def::ConfigError),
+    Config(#[from] crate::config::ConfigError),
     /// The record does not fit the transform (Apache's `DataException`), e.g.
     /// `Only Struct objects supported for [field extraction], found: java.lang.String`.
     #[error("{0}")]

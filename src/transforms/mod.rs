@@ -5,12 +5,10 @@
 //! Layout: `record` is the part of a record a transform may change; `fields` holds the
 //! SMTs that reshape keys and values (Cast, Flatten, ReplaceField, ...); `routing` the ones
 //! that route, filter or touch headers (RegexRouter, Filter, InsertHeader, ...);
-//! `predicates` the predicates; `chain` parses a connector config into a [`TransformChain`];
-//! `java` models the Java library behaviour both families rely on (`SimpleDateFormat`,
-//! number parsing and printing, `Values.parseString`). Java `HashMap` order is in
-//! `crate::data::java`, since the JsonConverter needs it too.
+//! `predicates` the predicates. The runtime builds the chain from a connector config.
+//! `values` is Connect's `Values` (`parseString` and friends). The plugins read their
+//! config through `crate::config` and import nothing from the runtime.
 
-pub mod chain;
 pub mod error;
 pub mod fields;
 pub mod predicates;
@@ -20,9 +18,8 @@ pub mod values;
 
 use indexmap::IndexMap;
 
-use crate::runtime::config::def::ConfigDef;
+use crate::config::{ConfigDef, ConfigKey, ConfigKeyInfo};
 
-pub use chain::TransformChain;
 pub use error::TransformError;
 pub use record::ConnectRecord;
 
@@ -70,4 +67,46 @@ pub fn predicate_plugins() -> Vec<PredicatePlugin> {
     let mut plugins = predicates::plugins();
     plugins.sort_by_key(|p| p.class);
     plugins
+}
+
+/// Finds a transformation by its class name, or by its simple name when no other
+/// plugin shares it (Apache's plugin aliases).
+pub fn find_transform(class: &str) -> Option<TransformPlugin> {
+    find_by_name(transform_plugins(), class, |p| p.class)
+}
+
+/// Finds a predicate as [`find_transform`] does.
+pub fn find_predicate(class: &str) -> Option<PredicatePlugin> {
+    find_by_name(predicate_plugins(), class, |p| p.class)
+}
+
+fn simple_name(class: &str) -> &str {
+    class.rsplit(['.', '$']).next().unwrap_or(class)
+}
+
+fn find_by_name<P>(plugins: Vec<P>, name: &str, class: fn(&P) -> &'static str) -> Option<P> {
+    let mut by_simple = Vec::new();
+    for plugin in plugins {
+        if class(&plugin) == name {
+            return Some(plugin);
+        }
+        if !name.contains('.') && simple_name(class(&plugin)) == name {
+            by_simple.push(plugin);
+        }
+    }
+    (by_simple.len() == 1).then(|| by_simple.pop()).flatten()
+}
+
+/// The version every built-in transformation and predicate reports (Apache's
+/// `AppInfoParser.getVersion()` of the Kafka release they come with).
+pub const PLUGIN_VERSION: &str = "4.3.1";
+
+/// `GET /connector-plugins/{class}/config` for a transformation or predicate: its own keys
+/// (Apache answers the plugin's `config()` as declared, unprefixed); `None` when the name
+/// is neither.
+pub fn plugin_config_keys(name: &str) -> Option<Vec<ConfigKeyInfo>> {
+    let def = find_transform(name)
+        .map(|p| (p.config_def)())
+        .or_else(|| find_predicate(name).map(|p| (p.config_def)()))?;
+    Some(def.keys().map(ConfigKey::info).collect())
 }

@@ -43,8 +43,9 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use tributary::data::converters::{Converter, JsonConfig, JsonConverter};
 use tributary::data::{Header, SchemaAndValue, SchemaRef, Value};
+use tributary::runtime::TransformChain;
 use tributary::runtime::config::connector::ConnectorConfig;
-use tributary::transforms::{ConnectRecord, TransformChain};
+use tributary::transforms::ConnectRecord;
 
 /// One case as read from a file.
 struct Case {

@@ -1,7 +1,13 @@
-//! The configs of FileStreamSource and FileStreamSink: Apache's keys, defaults and
-//! validation messages, parsed into typed structs.
+//! The configs of FileStreamSource and FileStreamSink: Apache's `CONFIG_DEF` tables of
+//! `FileStreamSourceConnector` and `FileStreamSinkConnector` (keys, types, defaults,
+//! importance, documentation, validators), parsed into typed structs.
+//!
+//! The sink's `topics` / `topics.regex` are the runtime's keys, checked by the runtime
+//! for every sink (`runtime::config::connector`), as in Apache.
 
-use crate::connectors::validation::{ConfigErrors, ConfigMap, ConfigReader, KeyValidation};
+use crate::config::{
+    ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedConfig, Props, Validator,
+};
 
 /// Source: the file to read; absent or empty means standard input.
 /// Sink: the file to append to; absent or empty means standard output.
@@ -12,10 +18,59 @@ pub const TOPIC_CONFIG: &str = "topic";
 pub const TASK_BATCH_SIZE_CONFIG: &str = "batch.size";
 /// Source: default of [`TASK_BATCH_SIZE_CONFIG`].
 pub const DEFAULT_TASK_BATCH_SIZE: i32 = 2000;
-/// Sink: the topics to consume (list), exclusive with [`TOPICS_REGEX_CONFIG`].
-pub const TOPICS_CONFIG: &str = "topics";
-/// Sink: a regex of topics to consume, exclusive with [`TOPICS_CONFIG`].
-pub const TOPICS_REGEX_CONFIG: &str = "topics.regex";
+
+/// `FileStreamSourceConnector.CONFIG_DEF`.
+pub fn source_config_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(
+                FILE_CONFIG,
+                ConfigType::String,
+                Importance::High,
+                "Source filename. If not specified, the standard input will be used",
+            )
+            .default_null(),
+        )
+        .define(
+            ConfigKey::new(
+                TOPIC_CONFIG,
+                ConfigType::String,
+                Importance::High,
+                "The topic to publish data to",
+            )
+            .validator(Validator::NonEmptyString),
+        )
+        .define(
+            ConfigKey::new(
+                TASK_BATCH_SIZE_CONFIG,
+                ConfigType::Int,
+                Importance::Low,
+                "The maximum number of records the source task can read from the file each time it is polled",
+            )
+            .default_value(&DEFAULT_TASK_BATCH_SIZE.to_string()),
+        )
+}
+
+/// `FileStreamSinkConnector.CONFIG_DEF`.
+pub fn sink_config_def() -> ConfigDef {
+    ConfigDef::new().define(
+        ConfigKey::new(
+            FILE_CONFIG,
+            ConfigType::String,
+            Importance::High,
+            "Destination filename. If not specified, the standard output will be used",
+        )
+        .default_null(),
+    )
+}
+
+/// `file`, with empty meaning none (standard input or output), as both connectors read it.
+fn file(parsed: &ParsedConfig) -> Result<Option<String>, ConfigError> {
+    Ok(parsed
+        .string(FILE_CONFIG)?
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned))
+}
 
 /// A validated FileStreamSource (connector and task) config.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,41 +85,25 @@ pub struct FileStreamSourceConfig {
 }
 
 impl FileStreamSourceConfig {
-    /// Parses `config`, or returns every problem found.
-    pub fn parse(config: &ConfigMap) -> Result<Self, ConfigErrors> {
-        let mut reader = ConfigReader::new(config);
-        let parsed = Self::read(&mut reader);
-        reader.finish(parsed)
-    }
-
-    /// One entry per key this connector defines, each with its problems.
-    pub fn validate(config: &ConfigMap) -> Vec<KeyValidation> {
-        let mut reader = ConfigReader::new(config);
-        Self::read(&mut reader);
-        reader.into_report()
+    /// Parses `config` against [`source_config_def`]; the first problem is the error.
+    pub fn parse(config: &impl Props) -> Result<Self, ConfigError> {
+        let parsed = source_config_def().parse(config)?;
+        Ok(FileStreamSourceConfig {
+            file: file(&parsed)?,
+            topic: parsed.string(TOPIC_CONFIG)?.unwrap_or_default().to_owned(),
+            batch_size: parsed
+                .int(TASK_BATCH_SIZE_CONFIG)?
+                .unwrap_or(DEFAULT_TASK_BATCH_SIZE),
+        })
     }
 
     /// How many records a poll may return, at least one.
     pub fn max_batch(&self) -> usize {
         usize::try_from(self.batch_size.max(1)).unwrap_or(1)
     }
-
-    fn read(reader: &mut ConfigReader<'_>) -> Option<Self> {
-        let file = reader
-            .optional_string(FILE_CONFIG)
-            .filter(|f| !f.is_empty());
-        let topic = reader.required_non_empty_string(TOPIC_CONFIG);
-        let batch_size = reader.int_or(TASK_BATCH_SIZE_CONFIG, DEFAULT_TASK_BATCH_SIZE);
-        Some(FileStreamSourceConfig {
-            file,
-            topic: topic?,
-            batch_size: batch_size?,
-        })
-    }
 }
 
-/// A validated FileStreamSink task config. The task only needs `file`; the topics are
-/// the runtime's business (see [`FileStreamSinkConfig::validate`]).
+/// A validated FileStreamSink task config.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileStreamSinkConfig {
     /// The file to append to; `None` writes to standard output.
@@ -72,56 +111,22 @@ pub struct FileStreamSinkConfig {
 }
 
 impl FileStreamSinkConfig {
-    /// Parses the task's config.
-    pub fn parse(config: &ConfigMap) -> Result<Self, ConfigErrors> {
-        let mut reader = ConfigReader::new(config);
-        let file = reader
-            .optional_string(FILE_CONFIG)
-            .filter(|f| !f.is_empty());
-        reader.finish(Some(FileStreamSinkConfig { file }))
+    /// Parses the task's config against [`sink_config_def`].
+    pub fn parse(config: &impl Props) -> Result<Self, ConfigError> {
+        let parsed = sink_config_def().parse(config)?;
+        Ok(FileStreamSinkConfig {
+            file: file(&parsed)?,
+        })
     }
-
-    /// Validates `file` plus the sink's `topics` / `topics.regex`, with the messages of
-    /// Apache's `SinkConnectorConfig.validate` (which Apache runs in the runtime for every
-    /// sink; the runtime here may run [`check_sink_topics`] itself instead).
-    pub fn validate(config: &ConfigMap) -> Vec<KeyValidation> {
-        let mut reader = ConfigReader::new(config);
-        reader.optional_string(FILE_CONFIG);
-        check_sink_topics(&mut reader);
-        reader.into_report()
-    }
-}
-
-/// Exactly one of `topics` and `topics.regex` must be set (blank counts as unset).
-/// The messages are Apache's, reported on both keys as Apache does.
-pub fn check_sink_topics(reader: &mut ConfigReader<'_>) {
-    let has_topics = reader
-        .optional_string(TOPICS_CONFIG)
-        .is_some_and(|v| !v.is_empty());
-    let has_regex = reader
-        .optional_string(TOPICS_REGEX_CONFIG)
-        .is_some_and(|v| !v.is_empty());
-    let message = match (has_topics, has_regex) {
-        (true, true) => format!(
-            "{TOPICS_CONFIG} and {TOPICS_REGEX_CONFIG} are mutually exclusive options, but both are set."
-        ),
-        (false, false) => format!("Must configure one of {TOPICS_CONFIG} or {TOPICS_REGEX_CONFIG}"),
-        _ => return,
-    };
-    reader.error(TOPICS_CONFIG, message.clone());
-    reader.error(TOPICS_REGEX_CONFIG, message);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connectors::ConfigMap;
 
     fn map(pairs: &[(&str, &str)]) -> ConfigMap {
         crate::fixtures::string_map(pairs)
-    }
-
-    fn errors_of<'a>(report: &'a [KeyValidation], key: &str) -> &'a [String] {
-        &report.iter().find(|k| k.key == key).unwrap().errors
     }
 
     #[test]
@@ -147,15 +152,14 @@ mod tests {
             err.to_string(),
             "Invalid value  for configuration topic: String must be non-empty"
         );
-        let report =
-            FileStreamSourceConfig::validate(&map(&[("topic", "t"), ("batch.size", "lots")]));
-        let keys: Vec<&str> = report.iter().map(|k| k.key.as_str()).collect();
+        let report = source_config_def().validate(&map(&[("topic", "t"), ("batch.size", "lots")]));
+        let keys: Vec<&str> = report.keys().map(String::as_str).collect();
         assert_eq!(keys, ["file", "topic", "batch.size"]);
         assert_eq!(
-            errors_of(&report, "batch.size"),
+            report["batch.size"].errors,
             ["Invalid value lots for configuration batch.size: Not a number of type INT"]
         );
-        assert!(errors_of(&report, "topic").is_empty());
+        assert!(report["topic"].errors.is_empty());
     }
 
     #[test]
@@ -166,24 +170,9 @@ mod tests {
     }
 
     #[test]
-    fn sink_topics_must_be_exactly_one_of_two() {
-        let none = FileStreamSinkConfig::validate(&map(&[("file", "/x")]));
-        assert_eq!(
-            errors_of(&none, "topics"),
-            ["Must configure one of topics or topics.regex"]
-        );
-        assert_eq!(
-            errors_of(&none, "topics.regex"),
-            ["Must configure one of topics or topics.regex"]
-        );
-        let both =
-            FileStreamSinkConfig::validate(&map(&[("topics", "a"), ("topics.regex", "b.*")]));
-        assert_eq!(
-            errors_of(&both, "topics"),
-            ["topics and topics.regex are mutually exclusive options, but both are set."]
-        );
-        let one = FileStreamSinkConfig::validate(&map(&[("topics", "a,b")]));
-        assert!(one.iter().all(|k| k.errors.is_empty()));
+    fn sink_reads_only_its_file() {
         assert_eq!(FileStreamSinkConfig::parse(&map(&[])).unwrap().file, None);
+        let keys: Vec<String> = sink_config_def().keys().map(|k| k.name.clone()).collect();
+        assert_eq!(keys, ["file"]);
     }
 }

@@ -10,11 +10,11 @@ use tokio::task::JoinHandle;
 use super::config::FileStreamSinkConfig;
 use super::java_text::write_java_string;
 use super::plugin_version;
+use crate::config::ConfigDef;
 use crate::connectors::api::{
-    Connector, ConnectorKind, ConnectorResult, SinkOffsets, SinkTask, SinkTaskContext,
+    ConfigMap, Connector, ConnectorKind, ConnectorResult, SinkOffsets, SinkTask, SinkTaskContext,
 };
 use crate::connectors::error::ConnectorError;
-use crate::connectors::validation::{ConfigMap, KeyValidation};
 use crate::data::SinkRecord;
 
 /// `org.apache.kafka.connect.file.FileStreamSinkConnector`.
@@ -39,8 +39,8 @@ impl Connector for FileStreamSinkConnector {
         ConnectorKind::Sink
     }
 
-    fn validate(&self, config: &ConfigMap) -> Vec<KeyValidation> {
-        FileStreamSinkConfig::validate(config)
+    fn config(&self) -> ConfigDef {
+        super::config::sink_config_def()
     }
 
     async fn start(&mut self, config: &ConfigMap) -> ConnectorResult<()> {

@@ -13,12 +13,12 @@ use tokio::task::JoinHandle;
 use super::config::{FILE_CONFIG, FileStreamSourceConfig};
 use super::lines::LineBuffer;
 use super::{FILENAME_FIELD, POSITION_FIELD, plugin_version};
+use crate::config::ConfigDef;
 use crate::connectors::api::{
-    Connector, ConnectorKind, ConnectorResult, SourceOffset, SourcePartition, SourceTask,
-    SourceTaskContext,
+    ConfigMap, Connector, ConnectorKind, ConnectorResult, SourceOffset, SourcePartition,
+    SourceTask, SourceTaskContext,
 };
 use crate::connectors::error::ConnectorError;
-use crate::connectors::validation::{ConfigMap, KeyValidation};
 use crate::data::{RecordOffset, Schema, SchemaRef, SchemaType, SourceRecord, Value};
 
 /// How long a poll waits when there is nothing to read, as Apache's task waits 1 s.
@@ -46,8 +46,8 @@ impl Connector for FileStreamSourceConnector {
         ConnectorKind::Source
     }
 
-    fn validate(&self, config: &ConfigMap) -> Vec<KeyValidation> {
-        FileStreamSourceConfig::validate(config)
+    fn config(&self) -> ConfigDef {
+        super::config::source_config_def()
     }
 
     async fn start(&mut self, config: &ConfigMap) -> ConnectorResult<()> {

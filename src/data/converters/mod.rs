@@ -6,7 +6,6 @@
 
 mod byte_array;
 mod charset;
-mod config;
 pub mod json;
 mod string;
 
@@ -18,6 +17,7 @@ pub use charset::Charset;
 pub use json::{JsonConfig, JsonConverter};
 pub use string::StringConverter;
 
+use crate::config::ConfigError;
 use crate::data::{Schema, SchemaAndValue, SchemaRef, SchemaType, Value};
 
 /// Why data could not be converted, or a converter not configured. The messages are
@@ -27,9 +27,10 @@ pub enum ConversionError {
     /// The data does not fit its schema, or the bytes are not what the converter reads.
     #[error("{0}")]
     Data(String),
-    /// A converter config value is invalid, or the converter class is unknown.
-    #[error("{0}")]
-    Config(String),
+    /// A converter config value is invalid, or the converter class is unknown
+    /// (Apache's `ConfigException`).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 /// Turns Connect data into record bytes and back; one instance serves a task's keys or
@@ -93,10 +94,11 @@ pub fn converter_for(
         (true, "JsonConverter") => Ok(Box::new(JsonConverter::from_config(config)?)),
         (true, "StringConverter") => Ok(Box::new(StringConverter::from_config(config, is_key)?)),
         (true, "ByteArrayConverter") => Ok(Box::new(ByteArrayConverter)),
-        _ => Err(ConversionError::Config(format!(
+        _ => Err(ConfigError::Message(format!(
             "Class {class} cannot be found; available converters: {}",
             CONVERTER_CLASSES.join(", ")
-        ))),
+        ))
+        .into()),
     }
 }
 

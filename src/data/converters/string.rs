@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::charset::Charset;
 use super::{ConversionError, Converter};
+use crate::config::{ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, Width};
 use crate::data::java_class;
 use crate::data::{Schema, SchemaAndValue, SchemaType, Value, logical};
 use crate::java::number_format::{
@@ -15,6 +16,22 @@ use std::fmt::Write as _;
 
 /// `converter.encoding`: the charset name (default `UTF-8`).
 pub const ENCODING_CONFIG: &str = "converter.encoding";
+
+/// Apache's `StringConverterConfig` table (without `converter.type`, which the runtime
+/// gives as the `is_key` argument).
+pub fn config_def() -> ConfigDef {
+    ConfigDef::new().define(
+        ConfigKey::new(
+            ENCODING_CONFIG,
+            ConfigType::String,
+            Importance::High,
+            "The name of the Java character set to use for encoding strings as byte arrays.",
+        )
+        .default_value("UTF-8")
+        .width(Width::Medium)
+        .display_name("Encoding"),
+    )
+}
 
 /// The string converter.
 #[derive(Debug, Clone)]
@@ -40,14 +57,15 @@ impl StringConverter {
         config: &BTreeMap<String, String>,
         is_key: bool,
     ) -> Result<Self, ConversionError> {
-        let encoding = config.get(ENCODING_CONFIG).map_or("UTF-8", String::as_str);
+        let parsed = config_def().parse(config)?;
+        let encoding = parsed.string(ENCODING_CONFIG)?.unwrap_or("UTF-8");
         let side = if is_key { "key" } else { "value" };
         let pick = |kind: &str| -> Result<Charset, ConversionError> {
             let name = config
                 .get(&format!("{side}.{kind}.encoding"))
                 .map_or(encoding, String::as_str);
             Charset::for_name(name)
-                .ok_or_else(|| ConversionError::Config(format!("Unsupported encoding {name}")))
+                .ok_or_else(|| ConfigError::Message(format!("Unsupported encoding {name}")).into())
         };
         Ok(StringConverter {
             serialize_charset: pick("serializer")?,

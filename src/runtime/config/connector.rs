@@ -2,12 +2,12 @@
 //! source additions (`SinkConnectorConfig`, `SourceConnectorConfig`), as of Kafka 4.3.1.
 //! Definitions, documentation and messages follow Apache so the validate endpoint answers alike.
 
-use indexmap::IndexMap;
-
-use super::def::{
+use crate::config::{
     ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedConfig, ParsedValue,
     Validator, Width, parse_list, strip_prefix,
 };
+use crate::runtime::sink_task::Subscription;
+use indexmap::IndexMap;
 
 pub const NAME: &str = "name";
 pub const CONNECTOR_CLASS: &str = "connector.class";
@@ -391,8 +391,19 @@ impl SinkConnectorConfig {
     }
 }
 
+impl SinkConnectorConfig {
+    /// What the task's consumer subscribes to: exactly one of the two is set, as
+    /// [`validate_sink_topics`] checked while parsing.
+    pub fn subscription(&self) -> Subscription {
+        match &self.topics_regex {
+            Some(regex) => Subscription::Regex(regex.clone()),
+            None => Subscription::Topics(self.topics.clone()),
+        }
+    }
+}
+
 fn is_blank(value: Option<&String>) -> bool {
-    value.is_none_or(|v| super::def::java_trim(v).is_empty())
+    value.is_none_or(|v| crate::config::java_trim(v).is_empty())
 }
 
 /// Apache's `SinkConnectorConfig.validate`, as per-key messages: exactly one of `topics` and
@@ -421,7 +432,7 @@ pub fn sink_topic_problems(
     }
     let dlq = props
         .get(DLQ_TOPIC_NAME)
-        .map(|d| super::def::java_trim(d))
+        .map(|d| crate::config::java_trim(d))
         .unwrap_or("");
     if !dlq.is_empty()
         && let Some(list) = topics.filter(|t| !is_blank(Some(t)))

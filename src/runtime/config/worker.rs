@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
-use super::def::{
+use crate::config::{
     ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedConfig, ParsedValue,
     Validator, strip_prefix,
 };

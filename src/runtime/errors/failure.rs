@@ -116,8 +116,8 @@ impl ProcessingError {
                 }
                 None => ProcessingError::new(java::DATA_EXCEPTION, message.clone()),
             },
-            ConversionError::Config(message) => {
-                ProcessingError::new(java::CONFIG_EXCEPTION, message.clone())
+            ConversionError::Config(error) => {
+                ProcessingError::new(java::CONFIG_EXCEPTION, error.to_string())
             }
         }
     }

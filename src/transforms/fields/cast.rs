@@ -6,10 +6,10 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use crate::data::{Schema, SchemaType, Struct, Value, logical};
-use crate::runtime::config::def::{
+use crate::config::{
     ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedValue, Validator,
 };
+use crate::data::{Schema, SchemaType, Struct, Value, logical};
 use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };

@@ -2,8 +2,8 @@
 //! fields (a struct field with its schema, or a map entry); nested paths with
 //! `field.syntax.version=V2`. Null keys/values pass through.
 
+use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance};
 use crate::data::Value;
-use crate::runtime::config::def::{ConfigDef, ConfigKey, ConfigType, Importance};
 use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };

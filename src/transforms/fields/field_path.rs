@@ -3,8 +3,8 @@
 //! name that contains dots (`` `foo.bar`.baz ``), a backslash escaping a backtick.
 //! In Kafka 4.3.1 only ExtractField reads `field.syntax.version`.
 
+use crate::config::{ConfigError, ConfigKey, ConfigType, Importance, Validator};
 use crate::data::{Field, Schema, Struct, Value};
-use crate::runtime::config::def::{ConfigError, ConfigKey, ConfigType, Importance, Validator};
 use crate::transforms::TransformError;
 
 use super::util::{map_get, require_map_or_null, require_struct_or_null};

@@ -3,8 +3,8 @@
 //! its default from the parent's default when it has none of its own. Arrays are kept as
 //! they are; map fields of a schemaful record are refused, as in Apache.
 
+use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance};
 use crate::data::{Schema, SchemaRef, SchemaType, Struct, Value};
-use crate::runtime::config::def::{ConfigDef, ConfigKey, ConfigType, Importance};
 use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };

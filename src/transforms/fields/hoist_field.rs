@@ -1,8 +1,8 @@
 //! `HoistField$Key` / `HoistField$Value`: wraps the key or value in a struct (or map) of
 //! one field.
 
+use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance};
 use crate::data::{Schema, SchemaType, Value};
-use crate::runtime::config::def::{ConfigDef, ConfigKey, ConfigType, Importance};
 use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };

@@ -5,8 +5,8 @@
 //! `offset.field` inserts a sink record's Kafka offset; on a source record, as in Apache,
 //! it fails the record with `Only SinkRecord supported for [field insertion], ...`.
 
+use crate::config::{ConfigDef, ConfigError, ConfigKey, ConfigType, Importance};
 use crate::data::{Schema, SchemaType, Value, logical};
-use crate::runtime::config::def::{ConfigDef, ConfigError, ConfigKey, ConfigType, Importance};
 use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };

@@ -2,8 +2,8 @@
 //! (0, false, "", empty list or map, the epoch) or with a configured replacement converted
 //! to the field's type.
 
+use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use crate::data::{Schema, Struct, Value, logical};
-use crate::runtime::config::def::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };

@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
-use crate::data::{SchemaType, Struct, Value};
-use crate::runtime::config::def::{
+use crate::config::{
     ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedValue, Validator,
 };
+use crate::data::{SchemaType, Struct, Value};
 use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };

@@ -1,8 +1,8 @@
 //! `SetSchemaMetadata$Key` / `SetSchemaMetadata$Value`: sets the name and/or version of the
 //! key or value schema; a struct value is re-pointed at the renamed schema.
 
+use crate::config::{ConfigDef, ConfigError, ConfigKey, ConfigType, Importance};
 use crate::data::{SchemaType, Struct, Value};
-use crate::runtime::config::def::{ConfigDef, ConfigError, ConfigKey, ConfigType, Importance};
 use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };

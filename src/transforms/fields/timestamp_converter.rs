@@ -8,10 +8,8 @@
 //! schema type.`); schemaless values here have no date type, so the transform reports that
 //! error itself.
 
+use crate::config::{ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, Validator};
 use crate::data::{Schema, SchemaRef, SchemaType, Struct, Value, logical};
-use crate::runtime::config::def::{
-    ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, Validator,
-};
 use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };

@@ -3,8 +3,8 @@
 //! access with Java's semantics, and the schema-building rules of `SchemaBuilder` and
 //! `SchemaUtil` that decide what the output schema looks like.
 
+use crate::config::{ConfigDef, ConfigError, ConfigKey, ConfigType, Importance};
 use crate::data::{Field, Schema, SchemaRef, SchemaType, Struct, Value, logical};
-use crate::runtime::config::def::{ConfigDef, ConfigError, ConfigKey, ConfigType, Importance};
 use crate::transforms::{ConnectRecord, TransformError, TransformProps};
 
 /// The key shared by most SMTs of this family.
@@ -28,13 +28,13 @@ pub fn replace_null_with_default_key() -> ConfigKey {
 pub fn parse_config(
     def: &ConfigDef,
     props: &TransformProps,
-) -> Result<crate::runtime::config::def::ParsedConfig, TransformError> {
+) -> Result<crate::config::ParsedConfig, TransformError> {
     Ok(def.parse(props)?)
 }
 
 /// Reads a boolean the table declares with a default (never null).
 pub fn config_bool(
-    parsed: &crate::runtime::config::def::ParsedConfig,
+    parsed: &crate::config::ParsedConfig,
     name: &str,
 ) -> Result<bool, TransformError> {
     Ok(parsed.boolean(name)?.unwrap_or(false))
@@ -42,7 +42,7 @@ pub fn config_bool(
 
 /// Reads a list the table declares (empty when null).
 pub fn config_list(
-    parsed: &crate::runtime::config::def::ParsedConfig,
+    parsed: &crate::config::ParsedConfig,
     name: &str,
 ) -> Result<Vec<String>, TransformError> {
     Ok(parsed
@@ -58,7 +58,7 @@ pub fn reject_duplicate_items(props: &TransformProps, name: &str) -> Result<(), 
     let Some(raw) = props.get(name) else {
         return Ok(());
     };
-    let items = crate::runtime::config::def::parse_list(raw);
+    let items = crate::config::parse_list(raw);
     let unique: std::collections::HashSet<&String> = items.iter().collect();
     if unique.len() != items.len() {
         return Err(ConfigError::Message(format!(

@@ -1,7 +1,7 @@
 //! `ValueToKey`: replaces the key with a struct (or map) of some fields of the value.
 
+use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use crate::data::{Schema, SchemaType, Value};
-use crate::runtime::config::def::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use crate::transforms::{
     ConnectRecord, TransformError, TransformPlugin, TransformProps, Transformation,
 };

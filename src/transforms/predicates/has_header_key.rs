@@ -1,6 +1,6 @@
 //! `HasHeaderKey`: true for records with at least one header of the configured name.
 
-use crate::runtime::config::def::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
+use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use crate::transforms::{ConnectRecord, Predicate, TransformError, TransformProps};
 
 const NAME: &str = "name";

@@ -1,6 +1,6 @@
 //! `RecordIsTombstone`: true for records whose value is null.
 
-use crate::runtime::config::def::ConfigDef;
+use crate::config::ConfigDef;
 use crate::transforms::{ConnectRecord, Predicate};
 
 /// The predicate has no keys.

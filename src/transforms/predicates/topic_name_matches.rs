@@ -1,6 +1,6 @@
 //! `TopicNameMatches`: true for records whose whole topic name matches `pattern`.
 
-use crate::runtime::config::def::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
+use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use crate::transforms::routing::java_regex::{self, JavaRegex};
 use crate::transforms::{ConnectRecord, Predicate, TransformError, TransformProps};
 

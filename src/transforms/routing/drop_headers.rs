@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::runtime::config::def::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
+use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator};
 use crate::transforms::{ConnectRecord, TransformError, TransformProps, Transformation};
 
 const HEADERS: &str = "headers";

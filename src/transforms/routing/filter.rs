@@ -1,6 +1,6 @@
 //! `Filter`: drops every record it is applied to; meant to be used with a predicate.
 
-use crate::runtime::config::def::ConfigDef;
+use crate::config::ConfigDef;
 use crate::transforms::{ConnectRecord, TransformError, Transformation};
 
 /// Filter has no keys.

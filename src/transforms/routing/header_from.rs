@@ -3,12 +3,12 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::config::{
+    ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedValue, Validator,
+};
 use crate::data::java::hash_map::copy_order;
 use crate::data::java_class_name;
 use crate::data::{Header, Schema, SchemaRef, Struct, Value};
-use crate::runtime::config::def::{
-    ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedValue, Validator,
-};
 use crate::transforms::{ConnectRecord, TransformError, TransformProps, Transformation};
 
 const FIELDS: &str = "fields";

@@ -1,10 +1,8 @@
 //! `InsertHeader`: adds a header with a literal value to every record; the value's schema
 //! is inferred from the literal as Apache's `Values.parseString` does.
 
+use crate::config::{ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, Validator};
 use crate::data::{Header, Value};
-use crate::runtime::config::def::{
-    ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, Validator,
-};
 use crate::transforms::values::{Parsed, parse_literal};
 use crate::transforms::{ConnectRecord, TransformError, TransformProps, Transformation};
 

@@ -8,7 +8,7 @@
 
 use regex::Regex;
 
-use crate::runtime::config::def::{ConfigError, ParsedValue, Validator};
+use crate::config::{ConfigError, ParsedValue, Validator};
 
 /// A compiled pattern, plus its anchored form for whole-input matching.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 //! `Matcher.replaceFirst(replacement)` semantics.
 
 use super::java_regex::{self, JavaRegex};
-use crate::runtime::config::def::{ConfigDef, ConfigKey, ConfigType, Importance};
+use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance};
 use crate::transforms::{ConnectRecord, TransformError, TransformProps, Transformation};
 
 const REGEX: &str = "regex";

@@ -2,8 +2,8 @@
 //! topic and `${timestamp}` with the record timestamp formatted by `timestamp.format`
 //! (a `SimpleDateFormat` pattern, in UTC).
 
+use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance};
 use crate::java::date_format::SimpleDateFormat;
-use crate::runtime::config::def::{ConfigDef, ConfigKey, ConfigType, Importance};
 use crate::transforms::{ConnectRecord, TransformError, TransformProps, Transformation};
 
 const TOPIC_FORMAT: &str = "topic.format";

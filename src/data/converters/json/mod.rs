@@ -12,8 +12,8 @@ pub(crate) use write::decimal_scale;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use super::config::{parse_bool, parse_int};
 use super::{ConversionError, Converter};
+use crate::config::{ConfigDef, ConfigKey, ConfigType, Importance, Validator, Width};
 use crate::data::{Schema, SchemaAndValue, SchemaRef, Value};
 
 /// `schemas.enable`.
@@ -26,6 +26,49 @@ pub const DECIMAL_FORMAT_CONFIG: &str = "decimal.format";
 pub const REPLACE_NULL_WITH_DEFAULT_CONFIG: &str = "replace.null.with.default";
 /// `schema.content`: a fixed JSON schema for reading bare payloads with schemas enabled.
 pub const SCHEMA_CONTENT_CONFIG: &str = "schema.content";
+
+/// Apache's `JsonConverterConfig` table (without `converter.type`, which the runtime gives
+/// as the side the converter serves).
+pub fn config_def() -> ConfigDef {
+    let key = |name: &str, ty, importance, doc: &str, group: &str, order, display: &str| {
+        ConfigKey::new(name, ty, importance, doc)
+            .group(group, order)
+            .width(Width::Medium)
+            .display_name(display)
+    };
+    ConfigDef::new()
+        .define(
+            key(SCHEMAS_ENABLE_CONFIG, ConfigType::Boolean, Importance::High,
+                "Include schemas within each of the serialized values and keys.",
+                "Schemas", 0, "Enable Schemas")
+            .default_value("true"),
+        )
+        .define(
+            key(SCHEMAS_CACHE_SIZE_CONFIG, ConfigType::Int, Importance::High,
+                "The maximum number of schemas that can be cached in this converter instance.",
+                "Schemas", 1, "Schema Cache Size")
+            .default_value("1000"),
+        )
+        .define(
+            key(SCHEMA_CONTENT_CONFIG, ConfigType::String, Importance::High,
+                "When set, this is used as the schema for all messages, and the schemas within each of the message will be ignored.Otherwise, the schema will be included in the content of each message. This configuration applies only 'schemas.enable' is true, and it exclusively affects the sink connector.",
+                "Schemas", 2, "Schema Content")
+            .default_null(),
+        )
+        .define(
+            key(DECIMAL_FORMAT_CONFIG, ConfigType::String, Importance::Low,
+                "Controls which format this converter will serialize decimals in. This value is case insensitive and can be either 'BASE64' (default) or 'NUMERIC'",
+                "Serialization", 0, "Decimal Format")
+            .default_value("BASE64")
+            .validator(Validator::one_of_ignore_case(&["BASE64", "NUMERIC"])),
+        )
+        .define(
+            key(REPLACE_NULL_WITH_DEFAULT_CONFIG, ConfigType::Boolean, Importance::Low,
+                "Whether to replace fields that have a default value and that are null to the default value. When set to true, the default value is used, otherwise null is used.",
+                "Serialization", 1, "Replace null with default")
+            .default_value("true"),
+        )
+}
 
 /// The converter's settings (Java's `JsonConverterConfig`).
 #[derive(Clone, Debug)]
@@ -58,29 +101,24 @@ impl JsonConfig {
     /// Reads the converter's keys from a config already stripped of its
     /// `key.converter.`/`value.converter.` prefix; other keys are ignored, as in Java.
     pub fn from_map(config: &BTreeMap<String, String>) -> Result<Self, ConversionError> {
-        let mut result = JsonConfig::default();
-        if let Some(v) = config.get(SCHEMAS_ENABLE_CONFIG) {
-            result.schemas_enable = parse_bool(SCHEMAS_ENABLE_CONFIG, v)?;
-        }
-        if let Some(v) = config.get(SCHEMAS_CACHE_SIZE_CONFIG) {
+        let parsed = config_def().parse(config)?;
+        let mut result = JsonConfig {
+            schemas_enable: parsed.boolean(SCHEMAS_ENABLE_CONFIG)?.unwrap_or(true),
             // Java's LRUCache rejects nothing; a negative size just caches nothing.
-            result.schemas_cache_size = parse_int(SCHEMAS_CACHE_SIZE_CONFIG, v)?.max(0) as usize;
-        }
-        if let Some(v) = config.get(DECIMAL_FORMAT_CONFIG) {
-            result.decimal_numeric = match v.trim().to_ascii_uppercase().as_str() {
-                "BASE64" => false,
-                "NUMERIC" => true,
-                _ => {
-                    return Err(ConversionError::Config(format!(
-                        "Invalid value {v} for configuration {DECIMAL_FORMAT_CONFIG}: String must be one of (case insensitive): BASE64, NUMERIC"
-                    )));
-                }
-            };
-        }
-        if let Some(v) = config.get(REPLACE_NULL_WITH_DEFAULT_CONFIG) {
-            result.replace_null_with_default = parse_bool(REPLACE_NULL_WITH_DEFAULT_CONFIG, v)?;
-        }
-        if let Some(content) = config.get(SCHEMA_CONTENT_CONFIG).filter(|c| !c.is_empty()) {
+            schemas_cache_size: parsed
+                .int(SCHEMAS_CACHE_SIZE_CONFIG)?
+                .unwrap_or(1000)
+                .max(0) as usize,
+            decimal_numeric: parsed
+                .string(DECIMAL_FORMAT_CONFIG)?
+                .is_some_and(|f| f.eq_ignore_ascii_case("NUMERIC")),
+            replace_null_with_default: parsed
+                .boolean(REPLACE_NULL_WITH_DEFAULT_CONFIG)?
+                .unwrap_or(true),
+            schema_content: None,
+        };
+        let content = parsed.string(SCHEMA_CONTENT_CONFIG)?;
+        if let Some(content) = content.filter(|c| !c.is_empty()) {
             let failed = |detail: String| {
                 ConversionError::Data(format!(
                     "Failed to parse schema in converter config due to serialization error: {detail}"

@@ -1,24 +1,19 @@
-//! A connector's `transforms=` chain, with each step's optional predicate.
-//!
-//! Building follows Apache's worker step by step, so the same config fails with the same
-//! message: `ConnectorConfig.enrich` (each alias's `type` must name a known class of the
-//! right kind), then the enriched table's parse (the keys `transforms.<alias>.predicate`,
-//! `.negate` and the transform's own keys, prefixed, in Apache's sorted order), then
-//! `transformationStages` (each transform configured with its keys, its predicate looked
-//! up and configured). The same enrichment gives the validate endpoint its
+//! Connector-config enrichment (Apache's `ConnectorConfig.enrich`): each alias of
+//! `transforms=` and `predicates=` resolved to a plugin, and that plugin's keys embedded
+//! under `transforms.<alias>.` / `predicates.<alias>.`. The chain builds on it
+//! ([`crate::runtime::transform_chain`]), and it gives the validate endpoint its
 //! `Transforms: <alias>` and `Predicates: <alias>` groups ([`transform_config_infos`]).
 
 use indexmap::IndexMap;
 
-use super::{
-    ConnectRecord, Predicate, PredicatePlugin, TransformError, TransformPlugin, Transformation,
-    predicate_plugins, transform_plugins,
-};
-use crate::data::{SinkRecord, SourceRecord};
-use crate::runtime::config::connector::{ConnectorConfig, PREDICATES, TRANSFORMS};
-use crate::runtime::config::def::{
+use super::connector::{PREDICATES, TRANSFORMS};
+use crate::config::{
     ConfigDef, ConfigError, ConfigInfo, ConfigKey, ConfigKeyInfo, ConfigType, ConfigValueInfo,
-    DefaultValue, Importance, ParsedValue, parse_type, strip_prefix,
+    DefaultValue, Importance, ParsedValue, parse_type, sort_like_config_def,
+};
+use crate::transforms::{
+    PLUGIN_VERSION, PredicatePlugin, TransformPlugin, find_predicate, find_transform,
+    predicate_plugins, transform_plugins,
 };
 
 /// The implicit key naming a transformation's predicate alias.
@@ -26,154 +21,7 @@ pub const PREDICATE_KEY: &str = "predicate";
 /// The implicit key inverting a transformation's predicate.
 pub const NEGATE_KEY: &str = "negate";
 /// The suffix of the per-alias plugin version keys (`transforms.<alias>.plugin.version`).
-const VERSION_SUFFIX: &str = "plugin.version";
-
-/// One configured step: a transformation, applied when its predicate (if any) agrees.
-struct Step {
-    transform: Box<dyn Transformation>,
-    predicate: Option<Box<dyn Predicate>>,
-    negate: bool,
-}
-
-impl Step {
-    fn applies_to(&self, record: &ConnectRecord) -> bool {
-        match &self.predicate {
-            None => true,
-            Some(predicate) => self.negate ^ predicate.test(record),
-        }
-    }
-}
-
-/// The configured transformations of one connector, in order.
-#[derive(Default)]
-pub struct TransformChain {
-    steps: Vec<Step>,
-}
-
-impl std::fmt::Debug for TransformChain {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TransformChain")
-            .field("steps", &self.steps.len())
-            .finish()
-    }
-}
-
-impl TransformChain {
-    /// Builds the chain `transforms=` names, with `transforms.<alias>.type`, its own keys,
-    /// and `predicate`/`negate`; the errors are Apache's for the same config.
-    pub fn from_config(config: &ConnectorConfig) -> Result<TransformChain, TransformError> {
-        let props = config.originals();
-        let aliases = Enrichment::resolve(props, &config.transforms, &config.predicates)?;
-        aliases.check(props)?;
-        let mut steps = Vec::with_capacity(config.transforms.len());
-        for alias in &config.transforms {
-            let prefix = format!("{TRANSFORMS}.{alias}.");
-            let plugin = aliases
-                .transform(alias)
-                .ok_or_else(|| ConfigError::Message(format!("Unknown transformation {alias}")))?;
-            let mut own = strip_prefix(props, &prefix);
-            let predicate_alias = own.shift_remove(PREDICATE_KEY);
-            // Apache reads the original string with Boolean.parseBoolean, untrimmed.
-            let negate = own
-                .shift_remove(NEGATE_KEY)
-                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-            let transform = (plugin.create)(&own)?;
-            let predicate = match predicate_alias {
-                None => None,
-                Some(predicate_alias) => {
-                    // Used untrimmed, as Apache reads it from the originals.
-                    let Some(plugin) = aliases.predicate(&predicate_alias) else {
-                        // Apache looks the undefined alias up in its enriched config and
-                        // fails on the first key it asks for, the version.
-                        return Err(ConfigError::Message(format!(
-                            "Unknown configuration '{PREDICATES}.{predicate_alias}.{VERSION_SUFFIX}'"
-                        ))
-                        .into());
-                    };
-                    let own = strip_prefix(props, &format!("{PREDICATES}.{predicate_alias}."));
-                    Some((plugin.create)(&own)?)
-                }
-            };
-            steps.push(Step {
-                transform,
-                predicate,
-                negate,
-            });
-        }
-        Ok(TransformChain { steps })
-    }
-
-    /// Whether no transformation is configured.
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
-
-    /// Runs the chain on a record; `Ok(None)` when a step dropped it.
-    pub fn apply(
-        &self,
-        mut record: ConnectRecord,
-    ) -> Result<Option<ConnectRecord>, TransformError> {
-        for step in &self.steps {
-            if !step.applies_to(&record) {
-                continue;
-            }
-            match step.transform.apply(record)? {
-                Some(next) => record = next,
-                None => return Ok(None),
-            }
-        }
-        Ok(Some(record))
-    }
-
-    /// Runs the chain on a source record (before conversion).
-    pub fn apply_source(
-        &self,
-        record: SourceRecord,
-    ) -> Result<Option<SourceRecord>, TransformError> {
-        if self.is_empty() {
-            return Ok(Some(record));
-        }
-        let (common, extras) = ConnectRecord::from_source(record);
-        Ok(self.apply(common)?.map(|r| r.into_source(extras)))
-    }
-
-    /// Runs the chain on a sink record (after conversion).
-    pub fn apply_sink(&self, record: SinkRecord) -> Result<Option<SinkRecord>, TransformError> {
-        if self.is_empty() {
-            return Ok(Some(record));
-        }
-        let (common, extras) = ConnectRecord::from_sink(record);
-        Ok(self.apply(common)?.map(|r| r.into_sink(extras)))
-    }
-}
-
-/// Finds a transformation by its class name, or by its simple name when no other
-/// plugin shares it (Apache's plugin aliases).
-pub fn find_transform(class: &str) -> Option<TransformPlugin> {
-    find_by_name(transform_plugins(), class, |p| p.class)
-}
-
-/// Finds a predicate as [`find_transform`] does.
-pub fn find_predicate(class: &str) -> Option<PredicatePlugin> {
-    find_by_name(predicate_plugins(), class, |p| p.class)
-}
-
-fn simple_name(class: &str) -> &str {
-    class.rsplit(['.', '$']).next().unwrap_or(class)
-}
-
-fn find_by_name<P>(plugins: Vec<P>, name: &str, class: fn(&P) -> &'static str) -> Option<P> {
-    let mut by_simple = Vec::new();
-    for plugin in plugins {
-        if class(&plugin) == name {
-            return Some(plugin);
-        }
-        if !name.contains('.') && simple_name(class(&plugin)) == name {
-            by_simple.push(plugin);
-        }
-    }
-    (by_simple.len() == 1).then(|| by_simple.pop()).flatten()
-}
+pub const VERSION_SUFFIX: &str = "plugin.version";
 
 /// The class of the other kind a name resolves to (a predicate used as a transformation
 /// or the reverse): Apache says that class does not implement the interface.
@@ -280,31 +128,8 @@ impl Alias {
     }
 }
 
-/// Apache's `ConfigDef.sortedConfigs`: by group (ungrouped first), order in group, keys
-/// without default first, importance (high first), then name.
-fn sort_like_config_def(keys: &mut [ConfigKey], groups: &[String]) {
-    let importance = |i: Importance| match i {
-        Importance::High => 0,
-        Importance::Medium => 1,
-        Importance::Low => 2,
-    };
-    let group_rank = |k: &ConfigKey| {
-        k.group.as_ref().map_or(-1, |g| {
-            groups.iter().position(|x| x == g).unwrap_or(0) as i64
-        })
-    };
-    keys.sort_by(|a, b| {
-        group_rank(a)
-            .cmp(&group_rank(b))
-            .then(a.order_in_group.cmp(&b.order_in_group))
-            .then(b.is_required().cmp(&a.is_required()))
-            .then(importance(a.importance).cmp(&importance(b.importance)))
-            .then(a.name.cmp(&b.name))
-    });
-}
-
 /// The aliases of a connector config, resolved to plugins (Apache's `EnrichablePlugin`).
-struct Enrichment {
+pub(crate) struct Enrichment {
     aliases: Vec<Alias>,
 }
 
@@ -338,7 +163,7 @@ impl Enrichment {
                         format!("Not a {}", kind.name()),
                     )),
                     Some(raw) => {
-                        let class = crate::runtime::config::def::java_trim(raw);
+                        let class = crate::config::java_trim(raw);
                         let found = match kind {
                             Kind::Transformation => {
                                 find_transform(class).map(|p| (p.class, (p.config_def)()))
@@ -384,7 +209,7 @@ impl Enrichment {
         Ok(Enrichment { aliases })
     }
 
-    fn resolve(
+    pub(crate) fn resolve(
         props: &IndexMap<String, String>,
         transforms: &[String],
         predicates: &[String],
@@ -398,19 +223,19 @@ impl Enrichment {
             .find(|a| a.kind == kind && a.alias == alias)
     }
 
-    fn transform(&self, alias: &str) -> Option<TransformPlugin> {
+    pub(crate) fn transform(&self, alias: &str) -> Option<TransformPlugin> {
         let (class, _) = self.find(Kind::Transformation, alias)?.resolved.as_ref()?;
         find_transform(class)
     }
 
-    fn predicate(&self, alias: &str) -> Option<PredicatePlugin> {
+    pub(crate) fn predicate(&self, alias: &str) -> Option<PredicatePlugin> {
         let (class, _) = self.find(Kind::Predicate, alias)?.resolved.as_ref()?;
         find_predicate(class)
     }
 
     /// The enriched table's parse, as Apache runs it once the aliases resolved: the first
     /// problem in declaration order.
-    fn check(&self, props: &IndexMap<String, String>) -> Result<(), ConfigError> {
+    pub(crate) fn check(&self, props: &IndexMap<String, String>) -> Result<(), ConfigError> {
         for alias in &self.aliases {
             if let Some(problem) = negate_without_predicate(alias, props) {
                 return Err(problem);
@@ -481,10 +306,6 @@ fn embedded_value(
     (value, errors)
 }
 
-/// The version every built-in transformation and predicate reports (Apache's
-/// `AppInfoParser.getVersion()` of the Kafka release they come with).
-pub const PLUGIN_VERSION: &str = "4.3.1";
-
 /// What the validate endpoint adds for the `transforms=` and `predicates=` aliases of a
 /// connector config (Apache's `ConnectorConfig.enrich` with `requireFullConfig=false`,
 /// then `validateAll`): the new groups, in order, and one entry per key.
@@ -492,7 +313,7 @@ pub fn transform_config_infos(props: &IndexMap<String, String>) -> (Vec<String>,
     let list = |key: &str| {
         props
             .get(key)
-            .map(|v| crate::runtime::config::def::parse_list(v))
+            .map(|v| crate::config::parse_list(v))
             .unwrap_or_default()
     };
     let Ok(enrichment) = Enrichment::enrich(props, &list(TRANSFORMS), &list(PREDICATES), false)
@@ -621,158 +442,9 @@ pub fn transform_config_infos(props: &IndexMap<String, String>) -> (Vec<String>,
     (groups, infos)
 }
 
-/// `GET /connector-plugins/{class}/config` for a transformation or predicate: its own keys
-/// (Apache answers the plugin's `config()` as declared, unprefixed); `None` when the name
-/// is neither.
-pub fn plugin_config_keys(name: &str) -> Option<Vec<ConfigKeyInfo>> {
-    let def = find_transform(name)
-        .map(|p| (p.config_def)())
-        .or_else(|| find_predicate(name).map(|p| (p.config_def)()))?;
-    Some(def.keys().map(ConfigKey::info).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Header, Value};
-
-    fn config(pairs: &[(&str, &str)]) -> ConnectorConfig {
-        let mut props: IndexMap<String, String> =
-            [("name", "c"), ("connector.class", "FileStreamSource")]
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-        props.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        ConnectorConfig::from_props(&props).unwrap()
-    }
-
-    fn chain(pairs: &[(&str, &str)]) -> Result<TransformChain, String> {
-        TransformChain::from_config(&config(pairs)).map_err(|e| e.to_string())
-    }
-
-    fn record(topic: &str, value: Value) -> ConnectRecord {
-        ConnectRecord {
-            topic: topic.into(),
-            kafka_partition: None,
-            kafka_offset: None,
-            key_schema: None,
-            key: Value::Null,
-            value_schema: None,
-            value,
-            timestamp: Some(0),
-            headers: vec![Header {
-                key: "h".into(),
-                schema: None,
-                value: Value::Null,
-            }],
-        }
-    }
-
-    #[test]
-    fn predicates_gate_their_transformation() {
-        let chain = chain(&[
-            ("transforms", "drop"),
-            (
-                "transforms.drop.type",
-                "org.apache.kafka.connect.transforms.Filter",
-            ),
-            ("transforms.drop.predicate", "isLogs"),
-            ("predicates", "isLogs"),
-            (
-                "predicates.isLogs.type",
-                "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
-            ),
-            ("predicates.isLogs.pattern", "logs-.*"),
-        ])
-        .unwrap();
-        assert!(
-            chain
-                .apply(record("logs-1", Value::Null))
-                .unwrap()
-                .is_none()
-        );
-        assert!(
-            chain
-                .apply(record("orders", Value::Null))
-                .unwrap()
-                .is_some()
-        );
-
-        let negated = self::chain(&[
-            ("transforms", "drop"),
-            (
-                "transforms.drop.type",
-                "org.apache.kafka.connect.transforms.Filter",
-            ),
-            ("transforms.drop.predicate", "t"),
-            ("transforms.drop.negate", "true"),
-            ("predicates", "t"),
-            (
-                "predicates.t.type",
-                "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
-            ),
-        ])
-        .unwrap();
-        assert!(negated.apply(record("a", Value::Null)).unwrap().is_some());
-        assert!(
-            negated
-                .apply(record("a", Value::Int8(1)))
-                .unwrap()
-                .is_none()
-        );
-    }
-
-    #[test]
-    fn config_errors_are_apaches() {
-        assert_eq!(
-            chain(&[("transforms", "r")]).unwrap_err(),
-            "Invalid value null for configuration transforms.r.type: Not a Transformation"
-        );
-        assert_eq!(
-            chain(&[
-                ("transforms", "r"),
-                ("transforms.r.type", "com.example.Nope")
-            ])
-            .unwrap_err(),
-            "Invalid value com.example.Nope for configuration transforms.r.type: Class com.example.Nope could not be found."
-        );
-        assert_eq!(
-            chain(&[
-                ("transforms", "r"),
-                (
-                    "transforms.r.type",
-                    "org.apache.kafka.connect.transforms.RegexRouter"
-                ),
-            ])
-            .unwrap_err(),
-            "Missing required configuration \"transforms.r.regex\" which has no default value."
-        );
-        assert_eq!(
-            chain(&[
-                ("transforms", "r"),
-                (
-                    "transforms.r.type",
-                    "org.apache.kafka.connect.transforms.Filter"
-                ),
-                ("transforms.r.negate", "true"),
-            ])
-            .unwrap_err(),
-            "Config 'transforms.r.negate' was provided but there is no config 'transforms.r.predicate' defining a predicate to be negated."
-        );
-        assert_eq!(
-            chain(&[
-                ("transforms", "r"),
-                (
-                    "transforms.r.type",
-                    "org.apache.kafka.connect.transforms.Filter"
-                ),
-                ("transforms.r.predicate", "p"),
-            ])
-            .unwrap_err(),
-            "Unknown configuration 'predicates.p.plugin.version'"
-        );
-        assert!(chain(&[]).unwrap().is_empty());
-    }
 
     #[test]
     fn validation_groups_and_keys() {
