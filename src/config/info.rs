@@ -63,7 +63,7 @@ pub struct ConfigInfo {
 }
 
 /// A key's definition on the wire (Apache's `ConfigKeyInfo`), in the field order and with
-/// the names Apache 4.3.1 writes (checked by `tests/rest_parity.rs`).
+/// the names Apache 4.3.1 writes (checked by `tests/suite/rest_parity.rs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigKeyInfo {
     pub name: String,

@@ -163,7 +163,7 @@ fn validate_collects_all_errors_and_serializes_like_apache() {
     assert_eq!(name["definition"]["type"], "STRING");
     assert_eq!(name["definition"]["required"], true);
     // Apache 4.3.1 writes `order_in_group` right after `group` (what its REST API
-    // answers, compared in tests/rest_parity.rs), not the `order` of older sources.
+    // answers, compared in tests/suite/rest_parity.rs), not the `order` of older sources.
     assert_eq!(name["definition"]["order_in_group"], 1);
     assert_eq!(name["definition"]["width"], "MEDIUM");
     assert_eq!(name["definition"]["display_name"], "Connector name");

@@ -1,7 +1,7 @@
 //! Connect values. Each variant matches one schema type; logical types keep their
 //! physical representation (see `schema::logical`).
 
-use super::schema::SchemaRef;
+use super::schema::{SchemaRef, SchemaType};
 
 /// A value that a schema (or no schema, for schemaless data) describes.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +23,26 @@ pub enum Value {
 }
 
 impl Value {
+    /// The schema type Java's `ConnectSchema.schemaType` finds for the value's class;
+    /// `None` for null, which has none.
+    pub fn schema_type(&self) -> Option<SchemaType> {
+        Some(match self {
+            Value::Null => return None,
+            Value::Int8(_) => SchemaType::Int8,
+            Value::Int16(_) => SchemaType::Int16,
+            Value::Int32(_) => SchemaType::Int32,
+            Value::Int64(_) => SchemaType::Int64,
+            Value::Float32(_) => SchemaType::Float32,
+            Value::Float64(_) => SchemaType::Float64,
+            Value::Boolean(_) => SchemaType::Boolean,
+            Value::String(_) => SchemaType::String,
+            Value::Bytes(_) => SchemaType::Bytes,
+            Value::Array(_) => SchemaType::Array,
+            Value::Map(_) => SchemaType::Map,
+            Value::Struct(_) => SchemaType::Struct,
+        })
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }

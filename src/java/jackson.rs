@@ -2,7 +2,7 @@
 //! it, for the schemaless maps and lists that make up offset keys and values.
 //!
 //! serde_json's compact output is the same except in three places, handled here (and
-//! checked against the lab's Jackson 2.21 in `tests/offset_file_parity.rs`):
+//! checked against the lab's Jackson 2.21 in `tests/suite/offset_file_parity.rs`):
 //! - floating-point numbers: Jackson prints Java's `Double.toString` (`1.0E10`, `1.0E-5`,
 //!   `100.0`), serde_json prints `10000000000.0` and `1e-5`;
 //! - control characters without a short escape: Jackson writes `\u001F`, serde_json `\u001f`;

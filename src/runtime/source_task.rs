@@ -665,6 +665,38 @@ mod tests {
         }
     }
 
+    /// Starts a FileStreamSource connector `name` over `file` and its one task on
+    /// `worker`; returns the task's metrics.
+    async fn start_file_source(
+        worker: &Worker,
+        name: &str,
+        file: &std::path::Path,
+    ) -> std::sync::Arc<crate::runtime::metrics::TaskMetrics> {
+        let config: ConfigMap = crate::fixtures::string_map(&[
+            ("name", name),
+            (
+                "connector.class",
+                "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            ),
+            ("tasks.max", "1"),
+            ("file", file.to_str().unwrap()),
+            ("topic", "t"),
+        ]);
+        let task_configs = worker
+            .start_connector(name, &config, TargetState::Started)
+            .await
+            .unwrap();
+        let id = TaskId {
+            connector: name.into(),
+            task: 0,
+        };
+        worker
+            .start_task(id.clone(), &config, &task_configs[0], TargetState::Started)
+            .await
+            .unwrap();
+        worker.task_metrics(&id).await.unwrap()
+    }
+
     /// The stall of issue 14: FileStreamSource reads its committed offset inside `poll`;
     /// when that read takes longer than the offset flush interval, a loop that let the
     /// flush tick drop the `poll` started it over forever and never produced anything.
@@ -688,29 +720,7 @@ mod tests {
             std::sync::Arc::new(store),
             crate::runtime::StatusStore::new(),
         );
-        let config: ConfigMap = crate::fixtures::string_map(&[
-            ("name", "slow"),
-            (
-                "connector.class",
-                "org.apache.kafka.connect.file.FileStreamSourceConnector",
-            ),
-            ("tasks.max", "1"),
-            ("file", file.to_str().unwrap()),
-            ("topic", "t"),
-        ]);
-        let task_configs = worker
-            .start_connector("slow", &config, TargetState::Started)
-            .await
-            .unwrap();
-        let id = TaskId {
-            connector: "slow".into(),
-            task: 0,
-        };
-        worker
-            .start_task(id.clone(), &config, &task_configs[0], TargetState::Started)
-            .await
-            .unwrap();
-        let metrics = worker.task_metrics(&id).await.unwrap();
+        let metrics = start_file_source(&worker, "slow", &file).await;
         let mut polled = 0;
         for _ in 0..200 {
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -741,29 +751,7 @@ mod tests {
             std::sync::Arc::new(MemoryOffsetBackingStore::new()),
             crate::runtime::StatusStore::new(),
         );
-        let config: ConfigMap = crate::fixtures::string_map(&[
-            ("name", "stuck"),
-            (
-                "connector.class",
-                "org.apache.kafka.connect.file.FileStreamSourceConnector",
-            ),
-            ("tasks.max", "1"),
-            ("file", file.to_str().unwrap()),
-            ("topic", "t"),
-        ]);
-        let task_configs = worker
-            .start_connector("stuck", &config, TargetState::Started)
-            .await
-            .unwrap();
-        let id = TaskId {
-            connector: "stuck".into(),
-            task: 0,
-        };
-        worker
-            .start_task(id.clone(), &config, &task_configs[0], TargetState::Started)
-            .await
-            .unwrap();
-        let metrics = worker.task_metrics(&id).await.unwrap();
+        let metrics = start_file_source(&worker, "stuck", &file).await;
         while metrics.records_polled() < 3 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -1,5 +1,5 @@
 // Runs Apache Kafka's JsonConverter and StringConverter over the vectors that
-// tests/converter_parity.rs builds the same way in Rust, and prints what they produce.
+// tests/suite/converter_parity.rs builds the same way in Rust, and prints what they produce.
 //
 //   java ConverterParity write      every vector in every mode: the bytes (or the error),
 //                                   a description of Java reading its own bytes back,

@@ -1,5 +1,5 @@
 // Drives Apache Kafka Connect's own FileOffsetBackingStore and OffsetStorageWriter, with
-// the worker's internal JsonConverter (schemas disabled), for tests/offset_file_parity.rs.
+// the worker's internal JsonConverter (schemas disabled), for tests/suite/offset_file_parity.rs.
 //
 //   write FILE   stores the fixture offsets (the same ones the Rust test builds) through
 //                Apache's OffsetStorageWriter into FILE, then deletes one with a null offset
@@ -71,7 +71,7 @@ public class OffsetFileParity {
         store.configure(config(file));
         store.start();
         try {
-            // Keep in sync with fixtures() in tests/offset_file_parity.rs.
+            // Keep in sync with fixtures() in tests/suite/offset_file_parity.rs.
             OffsetStorageWriter fileSource = writer(store, "local-file-source");
             fileSource.offset(map("filename", "/tmp/source.txt"), map("position", 42L));
             flush(fileSource);

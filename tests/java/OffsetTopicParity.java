@@ -1,7 +1,7 @@
 // Drives Apache Kafka Connect's own KafkaOffsetBackingStore (configured from a
 // DistributedConfig, as a distributed worker does), OffsetStorageWriter and
 // OffsetStorageReaderImpl, with the worker's internal JsonConverter (schemas disabled), for
-// tests/offset_topic.rs.
+// tests/suite/offset_topic.rs.
 //
 //   write BOOTSTRAP TOPIC CONNECTOR [PARTITION OFFSET]...
 //        starts Apache's store on TOPIC (creating it when missing) and flushes each

@@ -1,5 +1,5 @@
 // Runs Apache Kafka's own transformation chain over the case files that
-// tests/transforms_parity.rs runs through ours, and prints what comes out.
+// tests/suite/transforms_parity.rs runs through ours, and prints what comes out.
 //
 //   java TransformParity CASE_FILE...
 //

@@ -15,7 +15,7 @@ use rdkafka::ClientConfig;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 /// The records `tributary standalone` writes for the seed's two lines with the
-/// JsonConverter envelope (`tests/standalone_seed.rs` proves the bytes against Apache).
+/// JsonConverter envelope (`tests/suite/standalone_seed.rs` proves the bytes against Apache).
 const RECORDS: [(&str, &str); 2] = [
     (
         r#"{"schema":null,"payload":null}"#,

@@ -326,7 +326,10 @@ impl WorkerConfig {
                     parsed.string(OFFSET_STORAGE_FILE_FILENAME)?.map(Into::into)
                 }
             },
-            offset_storage_topic: parsed.string(OFFSET_STORAGE_TOPIC)?.map(str::to_owned),
+            offset_storage_topic: match mode {
+                WorkerMode::Standalone => None,
+                WorkerMode::Kubernetes => parsed.string(OFFSET_STORAGE_TOPIC)?.map(str::to_owned),
+            },
             offset_flush_interval: millis(&parsed, OFFSET_FLUSH_INTERVAL_MS)?,
             offset_flush_timeout: millis(&parsed, OFFSET_FLUSH_TIMEOUT_MS)?,
             task_shutdown_graceful_timeout: millis(&parsed, TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS)?,

@@ -314,20 +314,8 @@ fn cast_value(
     }
     let inferred = match schema {
         Some(s) => s.schema_type,
-        None => match value {
-            Value::Int8(_) => SchemaType::Int8,
-            Value::Int16(_) => SchemaType::Int16,
-            Value::Int32(_) => SchemaType::Int32,
-            Value::Int64(_) => SchemaType::Int64,
-            Value::Float32(_) => SchemaType::Float32,
-            Value::Float64(_) => SchemaType::Float64,
-            Value::Boolean(_) => SchemaType::Boolean,
-            Value::String(_) => SchemaType::String,
-            Value::Bytes(_) => SchemaType::Bytes,
-            Value::Array(_) => SchemaType::Array,
-            Value::Map(_) => SchemaType::Map,
-            Value::Struct(_) | Value::Null => SchemaType::Struct,
-        },
+        // A null without a schema counts as STRUCT, which Cast refuses below.
+        None => value.schema_type().unwrap_or(SchemaType::Struct),
     };
     if !INPUT_TYPES.contains(&inferred) {
         return Err(data_error(format!(

@@ -1,7 +1,7 @@
 //! `org.apache.kafka.connect.json.JsonConverter`: Connect data as JSON, with the schema
 //! in a `{"schema":...,"payload":...}` envelope (`schemas.enable=true`, the default) or
 //! as the bare payload. The bytes equal Apache's for the same input; the parity test
-//! (`tests/converter_parity.rs`) runs the Java class over shared vectors to prove it.
+//! (`tests/suite/converter_parity.rs`) runs the Java class over shared vectors to prove it.
 
 mod parse;
 mod read;

@@ -365,24 +365,8 @@ pub(crate) fn decimal_scale(schema: &Schema) -> Result<i32, ConversionError> {
 
 /// The type Java's `ConnectSchema.schemaType` finds for a value's class.
 fn schemaless_type(value: &Value) -> Result<SchemaType, ConversionError> {
-    Ok(match value {
-        Value::Int8(_) => SchemaType::Int8,
-        Value::Int16(_) => SchemaType::Int16,
-        Value::Int32(_) => SchemaType::Int32,
-        Value::Int64(_) => SchemaType::Int64,
-        Value::Float32(_) => SchemaType::Float32,
-        Value::Float64(_) => SchemaType::Float64,
-        Value::Boolean(_) => SchemaType::Boolean,
-        Value::String(_) => SchemaType::String,
-        Value::Bytes(_) => SchemaType::Bytes,
-        Value::Array(_) => SchemaType::Array,
-        Value::Map(_) => SchemaType::Map,
-        Value::Struct(_) => SchemaType::Struct,
-        Value::Null => {
-            return Err(ConversionError::Data(
-                "Conversion error: null value has no schema type".into(),
-            ));
-        }
+    value.schema_type().ok_or_else(|| {
+        ConversionError::Data("Conversion error: null value has no schema type".into())
     })
 }
 
