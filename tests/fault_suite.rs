@@ -143,13 +143,28 @@ impl Tally {
     /// The line `tests/run` shows and docs/measurements.md records; `took` is the time
     /// to resume (or to converge) named by `what`.
     fn report(&self, case: &str, what: &str, took: Duration) {
-        println!(
+        report(&format!(
             "FAULT {case}: records={} lost={} duplicated={} {what}={:.1}s",
             self.expected,
             self.lost,
             self.duplicated,
             took.as_secs_f64()
-        );
+        ));
+    }
+}
+
+/// Prints a result line and appends it to `target/tmp/fault-suite.txt`, which `tests/run`
+/// shows after the tests (the test harness captures what passing tests print).
+fn report(line: &str) {
+    use std::io::Write;
+    println!("{line}");
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fault-suite.txt");
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(file, "{line}");
     }
 }
 
@@ -599,10 +614,10 @@ fn a_sink_that_cannot_write_fails_commits_nothing_more_and_resumes_after_a_resta
         trace.contains("No space left on device") || trace.contains("os error 28"),
         "the trace does not say why: {trace}"
     );
-    println!(
+    report(&format!(
         "FAULT unwritable sink: FAILED after {:.1}s",
         failed_at.elapsed().as_secs_f64()
-    );
+    ));
     // Nothing past the first batch was written, so nothing past it is committed.
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(
@@ -974,9 +989,9 @@ async fn kubernetes_mode_loses_nothing_over_ten_killed_workers() {
         "converged_after_last_write",
         writes_done.elapsed(),
     );
-    println!(
+    report(&format!(
         "FAULT kubernetes, worker kill -9 x10: whole run {:.1}s",
         started.elapsed().as_secs_f64()
-    );
+    ));
     assert_eq!(tally.lost, 0);
 }
