@@ -177,6 +177,7 @@ impl TopicReader {
     fn read_to_end(&mut self, cancelled: &AtomicBool) -> Result<(), OffsetStoreError> {
         let mut remaining = self.end_offsets()?;
         remaining.retain(|partition, end| self.next_offset(*partition) < *end);
+        let mut positions_checked = Instant::now();
         while !remaining.is_empty() {
             if cancelled.load(Ordering::Relaxed) {
                 return Err(OffsetStoreError::ReadCancelled {
@@ -196,12 +197,16 @@ impl TopicReader {
                     if remaining.get(&partition).is_some_and(|end| next >= *end) {
                         remaining.remove(&partition);
                     }
-                    // Positions are checked below once nothing is waiting.
-                    continue;
+                    // Positions are checked once nothing is waiting, or every poll
+                    // interval while records of other partitions keep coming.
+                    if positions_checked.elapsed() < POLL_INTERVAL {
+                        continue;
+                    }
                 }
                 Some(Err(source)) => return Err(self.kafka_error("reading", source)),
             }
             self.positions_reached(&mut remaining)?;
+            positions_checked = Instant::now();
         }
         Ok(())
     }
