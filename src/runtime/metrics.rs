@@ -6,6 +6,7 @@
 //! worker does, so its counters never go backwards while the task stays on it).
 
 use std::ops::AddAssign;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -112,6 +113,23 @@ impl TaskMetrics {
     }
 }
 
+/// What a task's Kafka client reports about itself (a broker that went away, a failed
+/// connection or authentication): librdkafka retries these by itself, so the task stays
+/// RUNNING; each one is logged at `warn` with the task and counted as a retriable error, so
+/// a task that cannot reach Kafka shows in its log and in `/metrics`.
+pub struct ClientErrors {
+    /// The task's id, for the log line.
+    pub task: String,
+    pub metrics: Arc<TaskMetrics>,
+}
+
+impl ClientErrors {
+    pub fn report(&self, error: &rdkafka::error::KafkaError, reason: &str) {
+        self.metrics.record_retriable_error();
+        tracing::warn!(task = %self.task, %error, reason, "Kafka client error; it retries");
+    }
+}
+
 /// The counters of a task at one moment; snapshots of successive runs add up.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TaskSnapshot {
@@ -179,6 +197,20 @@ mod tests {
         assert_eq!(buckets[2], (0.005, 1));
         assert_eq!(buckets.last(), Some(&(f64::INFINITY, 1)));
         assert!((snapshot.offset_commit_seconds - 30.0035).abs() < 1e-9);
+    }
+
+    #[test]
+    fn client_errors_count_as_retriable() {
+        let metrics = Arc::new(TaskMetrics::default());
+        let errors = ClientErrors {
+            task: "c-0".into(),
+            metrics: metrics.clone(),
+        };
+        errors.report(
+            &rdkafka::error::KafkaError::Global(rdkafka::types::RDKafkaErrorCode::AllBrokersDown),
+            "1/1 brokers are down",
+        );
+        assert_eq!(metrics.snapshot().retriable_errors, 1);
     }
 
     #[test]

@@ -52,9 +52,14 @@ enum AssignmentChange {
 
 struct RebalanceContext {
     changes: mpsc::UnboundedSender<AssignmentChange>,
+    errors: super::metrics::ClientErrors,
 }
 
-impl ClientContext for RebalanceContext {}
+impl ClientContext for RebalanceContext {
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        self.errors.report(&error, reason);
+    }
+}
 
 impl ConsumerContext for RebalanceContext {
     fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -116,6 +121,10 @@ impl SinkTaskRunner {
         let consumer: Arc<StreamConsumer<RebalanceContext>> =
             match self.consumer_config.create_with_context(RebalanceContext {
                 changes: changes_tx,
+                errors: super::metrics::ClientErrors {
+                    task: self.status.id.to_string(),
+                    metrics: self.metrics.clone(),
+                },
             }) {
                 Ok(c) => Arc::new(c),
                 Err(e) => return self.fail(TaskFailure::Consumer(e)).await,

@@ -62,9 +62,14 @@ type Ack = (usize, Option<KafkaError>);
 /// Sends each delivery report (sequence number, error) to the task loop.
 struct AckContext {
     acks: mpsc::UnboundedSender<Ack>,
+    errors: super::metrics::ClientErrors,
 }
 
-impl ClientContext for AckContext {}
+impl ClientContext for AckContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.errors.report(&error, reason);
+    }
+}
 
 impl ProducerContext<NoCustomPartitioner> for AckContext {
     type DeliveryOpaque = usize;
@@ -116,7 +121,13 @@ impl SourceTaskRunner {
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
         let created = self
             .producer_config
-            .create_with_context::<_, ThreadedProducer<AckContext>>(AckContext { acks: ack_tx });
+            .create_with_context::<_, ThreadedProducer<AckContext>>(AckContext {
+                acks: ack_tx,
+                errors: super::metrics::ClientErrors {
+                    task: self.status.id.to_string(),
+                    metrics: self.metrics.clone(),
+                },
+            });
         let SourceTaskRunner {
             task,
             converters,

@@ -8,7 +8,8 @@
 //! - sink: `tributary_sink_task_records_read_total`, `tributary_sink_task_records_put_total`;
 //! - both: `tributary_task_offset_commits_total`, the histogram
 //!   `tributary_task_offset_commit_seconds`, `tributary_task_errors_total`,
-//!   `tributary_task_retriable_errors_total` (a `poll` or `put` retried after a back-off),
+//!   `tributary_task_retriable_errors_total` (a `poll` or `put` retried after a back-off, or
+//!   an error the task's Kafka client reported and retries itself),
 //!   `tributary_task_failures_total` (times the task turned FAILED),
 //!   `tributary_task_starts_total`, and the gauge `tributary_task_status{state}` (1 for the
 //!   current state, 0 for the others, Connect's state names).
@@ -327,7 +328,7 @@ impl Collector for TaskMeters {
         counter_family(
             &mut encoder,
             "task_retriable_errors",
-            "Retriable errors of the task (poll or put retried after a back-off)",
+            "Retriable errors of the task: polls and puts retried after a back-off, and errors its Kafka client reported and retries itself (a broker away, a failed connection)",
             &rows,
             |r| Some(r.totals.retriable_errors),
         )?;
