@@ -65,7 +65,10 @@ impl PluginCatalog<'_> {
         let desc = match self.registry.resolve(plugin) {
             Ok(desc) => desc,
             Err(_) => {
-                return plugin_config_keys(plugin)
+                let converter = crate::data::converters::plugin_config_def(plugin)
+                    .map(|def| def.keys().map(ConfigKey::info).collect());
+                return converter
+                    .or_else(|| plugin_config_keys(plugin))
                     .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {plugin}.")));
             }
         };
@@ -312,11 +315,7 @@ fn plugin_matches(included_class: &str, plugin: &str) -> bool {
 }
 
 /// Converters this build has, listed with `connectorsOnly=false` (type `converter`).
-const CONVERTERS: [&str; 3] = [
-    "org.apache.kafka.connect.converters.ByteArrayConverter",
-    "org.apache.kafka.connect.json.JsonConverter",
-    "org.apache.kafka.connect.storage.StringConverter",
-];
+const CONVERTERS: [&str; 3] = crate::data::converters::CONVERTER_CLASSES;
 
 #[cfg(test)]
 mod tests {

@@ -462,6 +462,20 @@ pub fn run(apache: &dyn Target, ours: &dyn Target, adjust: Adjust<'_>) -> Vec<St
             None,
         );
     }
+    // A converter's table: `converter.type`, then its own keys (by class name and alias).
+    for plugin in [
+        "org.apache.kafka.connect.json.JsonConverter",
+        "org.apache.kafka.connect.storage.StringConverter",
+        "org.apache.kafka.connect.converters.ByteArrayConverter",
+        "JsonConverter",
+    ] {
+        s.step(
+            Full,
+            "GET",
+            &format!("/connector-plugins/{plugin}/config"),
+            None,
+        );
+    }
     s.step(
         Validate,
         "PUT",

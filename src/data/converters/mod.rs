@@ -17,8 +17,38 @@ pub use charset::Charset;
 pub use json::{JsonConfig, JsonConverter};
 pub use string::StringConverter;
 
-use crate::config::ConfigError;
+use crate::config::{ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, Validator};
 use crate::data::{Schema, SchemaAndValue, SchemaRef, SchemaType, Value};
+
+/// `converter.type`: which side a converter serves. Apache's `ConverterConfig` defines it
+/// first in every converter's table; the runtime sets it, users never do.
+pub const TYPE_CONFIG: &str = "converter.type";
+
+/// A converter's table as Apache's `Converter.config()` returns it, behind
+/// `GET /connector-plugins/{converter}/config`: `converter.type`, then the converter's own
+/// keys. `name` is the class name or one of Apache's aliases for it (the simple name, and
+/// the simple name without `Converter`); `None` when it names no converter of this build.
+pub fn plugin_config_def(name: &str) -> Option<ConfigDef> {
+    let class = CONVERTER_CLASSES.into_iter().find(|class| {
+        let simple = class.rsplit('.').next().unwrap_or(class);
+        *class == name || simple == name || simple.strip_suffix("Converter") == Some(name)
+    })?;
+    let def = ConfigDef::new().define(
+        ConfigKey::new(
+            TYPE_CONFIG,
+            ConfigType::String,
+            Importance::Low,
+            "How this converter will be used.",
+        )
+        .validator(Validator::one_of(&["key", "value", "header"])),
+    );
+    let own = match class {
+        "org.apache.kafka.connect.json.JsonConverter" => json::config_def(),
+        "org.apache.kafka.connect.storage.StringConverter" => string::config_def(),
+        _ => ConfigDef::new(),
+    };
+    Some(own.keys().cloned().fold(def, ConfigDef::define))
+}
 
 /// Why data could not be converted, or a converter not configured. The messages are
 /// those of Apache's `DataException` and `ConfigException` for the same cases.
@@ -70,11 +100,12 @@ pub trait Converter: Send + Sync + std::fmt::Debug {
     ) -> Result<SchemaAndValue, ConversionError>;
 }
 
-/// The converter classes [`converter_for`] knows, by Java class name.
+/// The converter classes [`converter_for`] knows, by Java class name, sorted as Apache
+/// lists plugins.
 pub const CONVERTER_CLASSES: [&str; 3] = [
+    "org.apache.kafka.connect.converters.ByteArrayConverter",
     "org.apache.kafka.connect.json.JsonConverter",
     "org.apache.kafka.connect.storage.StringConverter",
-    "org.apache.kafka.connect.converters.ByteArrayConverter",
 ];
 
 /// Builds the converter named by `class` (a Java class name, or its simple name) from
