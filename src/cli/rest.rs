@@ -23,7 +23,7 @@ use crate::rest::loggers::Loggers;
 use crate::rest::routes;
 use crate::runtime::WorkerSettings;
 use crate::runtime::config::worker::{WorkerConfig, WorkerMode};
-use crate::runtime::storage::{KafkaOffsetStoreConfig, OFFSET_STORAGE_TOPIC};
+use crate::runtime::storage::KafkaOffsetStoreConfig;
 use crate::telemetry::LogReloadHandle;
 
 /// Arguments of `tributary rest`.
@@ -163,15 +163,7 @@ fn herder_config(args: &RestArgs) -> anyhow::Result<KubernetesHerderConfig> {
     let config = WorkerConfig::from_props_in(WorkerMode::Kubernetes, &props)
         .with_context(|| format!("invalid worker config {}", path.display()))?;
     let settings = WorkerSettings::from_config(args.pod_name.clone(), &config);
-    let offsets = if props.contains_key(OFFSET_STORAGE_TOPIC) {
-        let plain = props.clone().into_iter().collect();
-        Some(
-            KafkaOffsetStoreConfig::from_worker_properties(&plain)
-                .with_context(|| format!("invalid worker config {}", path.display()))?,
-        )
-    } else {
-        None
-    };
+    let offsets = KafkaOffsetStoreConfig::from_worker_config(&config);
     Ok(KubernetesHerderConfig {
         namespace: args.namespace.clone(),
         cluster: args.cluster.clone(),

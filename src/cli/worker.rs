@@ -9,7 +9,6 @@
 //! worker resumes where it stopped. Without it they live in a file per worker, and a moved
 //! source task starts from the new worker's file.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -21,8 +20,7 @@ use crate::java::properties;
 use crate::runtime::config::providers::kubernetes::SecretsConfigProvider;
 use crate::runtime::config::worker::{WorkerConfig, WorkerMode};
 use crate::runtime::storage::{
-    FileOffsetBackingStore, KafkaOffsetBackingStore, KafkaOffsetStoreConfig, OFFSET_STORAGE_TOPIC,
-    OffsetBackingStore,
+    FileOffsetBackingStore, KafkaOffsetBackingStore, KafkaOffsetStoreConfig, OffsetBackingStore,
 };
 use crate::runtime::{StatusStore, Worker, WorkerSettings};
 use crate::worker::{self, Identity, Readiness, lease::LeaseTiming, metrics::WorkerMetrics};
@@ -69,10 +67,9 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let config = WorkerConfig::from_props_in(WorkerMode::Kubernetes, &props)
         .with_context(|| format!("invalid worker config {}", properties_path.display()))?;
     // `from_props*` logged the config's notices already.
-    let offsets: Arc<dyn OffsetBackingStore> = if props.contains_key(OFFSET_STORAGE_TOPIC) {
-        let plain: BTreeMap<String, String> = props.clone().into_iter().collect();
-        let store_config = KafkaOffsetStoreConfig::from_worker_properties(&plain)
-            .with_context(|| format!("invalid worker config {}", properties_path.display()))?;
+    let offsets: Arc<dyn OffsetBackingStore> = if let Some(store_config) =
+        KafkaOffsetStoreConfig::from_worker_config(&config)
+    {
         tracing::info!(topic = %store_config.topic, "source offsets in Kafka");
         Arc::new(KafkaOffsetBackingStore::new(store_config))
     } else {

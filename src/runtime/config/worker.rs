@@ -67,6 +67,26 @@ fn check_listeners(_name: &str, value: Option<&ParsedValue>) -> Result<(), Confi
     Ok(())
 }
 
+/// Apache's check of the offsets topic's partitions and replication factor
+/// (`DistributedConfig`'s validators): -1 for the broker's default, or at least 1.
+fn positive_or_broker_default(name: &str, value: Option<&ParsedValue>) -> Result<(), ConfigError> {
+    let number = match value {
+        Some(ParsedValue::Int(n)) => i64::from(*n),
+        Some(ParsedValue::Short(n)) => i64::from(*n),
+        _ => return Ok(()),
+    };
+    if number == -1 || number >= 1 {
+        return Ok(());
+    }
+    Err(ConfigError::invalid(
+        name,
+        number,
+        "Value must be -1 to use the broker's default, or at least 1",
+    ))
+}
+
+const POSITIVE_OR_BROKER_DEFAULT: &str = "Must be -1 to use the broker's default, or at least 1";
+
 /// Which worker a config is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WorkerMode {
@@ -100,12 +120,20 @@ pub fn worker_config_def(mode: WorkerMode) -> ConfigDef {
             .define(
                 ConfigKey::new(OFFSET_STORAGE_PARTITIONS, Int, Low,
                     "The number of partitions used when creating the offset storage topic.")
-                    .default_value("25"),
+                    .default_value("25")
+                    .validator(Validator::Custom {
+                        check: positive_or_broker_default,
+                        description: POSITIVE_OR_BROKER_DEFAULT,
+                    }),
             )
             .define(
                 ConfigKey::new(OFFSET_STORAGE_REPLICATION_FACTOR, Short, Low,
                     "Replication factor used when creating the offset storage topic.")
-                    .default_value("3"),
+                    .default_value("3")
+                    .validator(Validator::Custom {
+                        check: positive_or_broker_default,
+                        description: POSITIVE_OR_BROKER_DEFAULT,
+                    }),
             )
             .define(
                 ConfigKey::new(OFFSET_STORAGE_FILE_FILENAME, String, Low,
@@ -204,6 +232,10 @@ pub struct WorkerConfig {
     pub offset_storage_file_filename: Option<PathBuf>,
     /// `offset.storage.topic` (Kubernetes mode).
     pub offset_storage_topic: Option<String>,
+    /// `offset.storage.partitions` and `offset.storage.replication.factor` (Kubernetes
+    /// mode; Apache's defaults 25 and 3, -1 for the broker's default).
+    pub offset_storage_partitions: Option<i32>,
+    pub offset_storage_replication_factor: Option<i32>,
     pub offset_flush_interval: Duration,
     pub offset_flush_timeout: Duration,
     pub task_shutdown_graceful_timeout: Duration,
@@ -329,6 +361,16 @@ impl WorkerConfig {
             offset_storage_topic: match mode {
                 WorkerMode::Standalone => None,
                 WorkerMode::Kubernetes => parsed.string(OFFSET_STORAGE_TOPIC)?.map(str::to_owned),
+            },
+            offset_storage_partitions: match mode {
+                WorkerMode::Standalone => None,
+                WorkerMode::Kubernetes => parsed.int(OFFSET_STORAGE_PARTITIONS)?,
+            },
+            offset_storage_replication_factor: match mode {
+                WorkerMode::Standalone => None,
+                WorkerMode::Kubernetes => parsed
+                    .short(OFFSET_STORAGE_REPLICATION_FACTOR)?
+                    .map(i32::from),
             },
             offset_flush_interval: millis(&parsed, OFFSET_FLUSH_INTERVAL_MS)?,
             offset_flush_timeout: millis(&parsed, OFFSET_FLUSH_TIMEOUT_MS)?,

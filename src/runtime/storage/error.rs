@@ -63,14 +63,6 @@ pub enum OffsetStoreError {
     #[error("OffsetStorageWriter has no flush in progress")]
     NoFlushInProgress,
 
-    /// A worker setting of the Kafka offset store is missing or not a valid value.
-    #[error("Invalid value {value} for configuration {key}: {reason}")]
-    InvalidConfig {
-        key: String,
-        value: String,
-        reason: String,
-    },
-
     /// A Kafka client of the offset topic failed (creating a client, the topic, a read or a
     /// write); `operation` says which.
     #[error("{operation} for offsets topic '{topic}' failed: {source}")]
@@ -121,7 +113,6 @@ impl OffsetStoreError {
             OffsetStoreError::AlreadyFlushing | OffsetStoreError::NoFlushInProgress => {
                 "flush_state"
             }
-            OffsetStoreError::InvalidConfig { .. } => "config",
             OffsetStoreError::Kafka { .. }
             | OffsetStoreError::CreateTopic { .. }
             | OffsetStoreError::TopicNotCompacted(_)

@@ -39,13 +39,11 @@ use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use super::backing_store::{OffsetBackingStore, OffsetUpdates};
 use super::error::OffsetStoreError;
 use super::memory::{OffsetBytes, apply_updates, lookup};
+use crate::runtime::config::worker::WorkerConfig;
 
-/// Worker setting naming the offsets topic.
-pub const OFFSET_STORAGE_TOPIC: &str = "offset.storage.topic";
-/// Worker setting for the partition count of a topic we create.
-pub const OFFSET_STORAGE_PARTITIONS: &str = "offset.storage.partitions";
-/// Worker setting for the replication factor of a topic we create.
-pub const OFFSET_STORAGE_REPLICATION_FACTOR: &str = "offset.storage.replication.factor";
+pub use crate::runtime::config::worker::{
+    OFFSET_STORAGE_PARTITIONS, OFFSET_STORAGE_REPLICATION_FACTOR, OFFSET_STORAGE_TOPIC,
+};
 
 /// How long `start` waits for the topic's partitions to show up (Apache's 30 seconds).
 const TOPIC_METADATA_TIMEOUT: Duration = Duration::from_secs(30);
@@ -86,40 +84,22 @@ impl KafkaOffsetStoreConfig {
         }
     }
 
-    /// Reads `bootstrap.servers` and the `offset.storage.*` settings from worker
-    /// properties, with Apache's defaults and validation (topic required; partitions and
-    /// replication factor positive or -1).
-    pub fn from_worker_properties(
-        properties: &BTreeMap<String, String>,
-    ) -> Result<Self, OffsetStoreError> {
-        let required = |key: &str| match properties.get(key).map(|v| v.trim()) {
-            Some(value) if !value.is_empty() => Ok(value.to_string()),
-            other => Err(OffsetStoreError::InvalidConfig {
-                key: key.into(),
-                value: other.unwrap_or("null").into(),
-                reason: "a value is required".into(),
-            }),
-        };
-        let mut config = Self::new(
-            required("bootstrap.servers")?,
-            required(OFFSET_STORAGE_TOPIC)?,
-        );
-        if let Some(value) = properties.get(OFFSET_STORAGE_PARTITIONS) {
-            config.partitions = positive_or_broker_default(OFFSET_STORAGE_PARTITIONS, value)?;
+    /// The store a worker config (Kubernetes mode, where `ConfigDef` has checked the
+    /// `offset.storage.*` settings with Apache's validators) names, or `None` when it
+    /// names no `offset.storage.topic`.
+    pub fn from_worker_config(config: &WorkerConfig) -> Option<Self> {
+        let topic = config.offset_storage_topic.as_deref()?.trim();
+        if topic.is_empty() {
+            return None;
         }
-        if let Some(value) = properties.get(OFFSET_STORAGE_REPLICATION_FACTOR) {
-            config.replication_factor =
-                positive_or_broker_default(OFFSET_STORAGE_REPLICATION_FACTOR, value)?;
-            // Apache reads this setting as a Java short.
-            if config.replication_factor > i32::from(i16::MAX) {
-                return Err(OffsetStoreError::InvalidConfig {
-                    key: OFFSET_STORAGE_REPLICATION_FACTOR.into(),
-                    value: value.clone(),
-                    reason: "Not a number of type SHORT".into(),
-                });
-            }
+        let mut store = Self::new(config.bootstrap_servers.join(","), topic);
+        if let Some(partitions) = config.offset_storage_partitions {
+            store.partitions = partitions;
         }
-        Ok(config)
+        if let Some(replication_factor) = config.offset_storage_replication_factor {
+            store.replication_factor = replication_factor;
+        }
+        Some(store)
     }
 
     /// The settings shared by the admin client, producer and consumer; Java-only client
@@ -131,23 +111,6 @@ impl KafkaOffsetStoreConfig {
             .set("bootstrap.servers", &self.bootstrap_servers)
             .set("client.id", format!("{}offsets", self.client_id_base));
         config
-    }
-}
-
-/// Parses a count that must be at least 1, or -1 for the broker's default.
-fn positive_or_broker_default(key: &str, value: &str) -> Result<i32, OffsetStoreError> {
-    let invalid = |reason: &str| OffsetStoreError::InvalidConfig {
-        key: key.into(),
-        value: value.into(),
-        reason: reason.into(),
-    };
-    let parsed: i32 = value.trim().parse().map_err(|_| invalid("Not a number"))?;
-    if parsed == -1 || parsed >= 1 {
-        Ok(parsed)
-    } else {
-        Err(invalid(
-            "Value must be -1 to use the broker's default, or at least 1",
-        ))
     }
 }
 
@@ -632,56 +595,59 @@ impl OffsetBackingStore for KafkaOffsetBackingStore {
 mod tests {
     use super::*;
 
-    fn properties(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        crate::fixtures::string_map(pairs)
+    fn worker_config(pairs: &[(&str, &str)]) -> Result<WorkerConfig, crate::config::ConfigError> {
+        use crate::runtime::config::worker::WorkerMode;
+        let mut all = vec![
+            ("bootstrap.servers", "k:9092"),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+        ];
+        all.extend_from_slice(pairs);
+        WorkerConfig::from_props_in(WorkerMode::Kubernetes, &crate::fixtures::string_map(&all))
     }
 
     #[test]
-    fn worker_properties_take_apache_defaults() {
-        let config = KafkaOffsetStoreConfig::from_worker_properties(&properties(&[
-            ("bootstrap.servers", "k:9092"),
-            ("offset.storage.topic", "offsets"),
-        ]))
-        .unwrap();
-        assert_eq!(config.partitions, 25);
-        assert_eq!(config.replication_factor, 3);
-        assert_eq!(config.topic, "offsets");
+    fn worker_config_takes_apache_defaults() {
+        let config = worker_config(&[("offset.storage.topic", "offsets")]).unwrap();
+        let store = KafkaOffsetStoreConfig::from_worker_config(&config).unwrap();
+        assert_eq!(store.partitions, 25);
+        assert_eq!(store.replication_factor, 3);
+        assert_eq!(store.topic, "offsets");
+        assert_eq!(store.bootstrap_servers, "k:9092");
     }
 
     #[test]
-    fn worker_properties_accept_broker_default_and_reject_zero() {
-        let config = KafkaOffsetStoreConfig::from_worker_properties(&properties(&[
-            ("bootstrap.servers", "k:9092"),
+    fn worker_config_accepts_broker_default_and_rejects_zero_with_apaches_message() {
+        let config = worker_config(&[
             ("offset.storage.topic", "offsets"),
             ("offset.storage.partitions", "-1"),
             ("offset.storage.replication.factor", "-1"),
-        ]))
+        ])
         .unwrap();
-        assert_eq!((config.partitions, config.replication_factor), (-1, -1));
+        let store = KafkaOffsetStoreConfig::from_worker_config(&config).unwrap();
+        assert_eq!((store.partitions, store.replication_factor), (-1, -1));
 
-        let error = KafkaOffsetStoreConfig::from_worker_properties(&properties(&[
-            ("bootstrap.servers", "k:9092"),
+        let error = worker_config(&[
             ("offset.storage.topic", "offsets"),
             ("offset.storage.partitions", "0"),
-        ]))
+        ])
         .unwrap_err();
-        assert!(
-            error.to_string().contains("offset.storage.partitions"),
-            "{error}"
+        assert_eq!(
+            error.to_string(),
+            "Invalid value 0 for configuration offset.storage.partitions: Value must be -1 to use the broker's default, or at least 1"
         );
     }
 
     #[test]
-    fn worker_properties_require_a_topic() {
-        let error = KafkaOffsetStoreConfig::from_worker_properties(&properties(&[(
-            "bootstrap.servers",
-            "k:9092",
-        )]))
-        .unwrap_err();
-        assert!(matches!(
-            error,
-            OffsetStoreError::InvalidConfig { ref key, .. } if key == OFFSET_STORAGE_TOPIC
-        ));
+    fn no_topic_means_no_kafka_store() {
+        let config = worker_config(&[]).unwrap();
+        assert!(KafkaOffsetStoreConfig::from_worker_config(&config).is_none());
     }
 
     #[tokio::test]
