@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::files::{append, lines, sink_lines};
-use common::kube_lab::{connector, create_kafka_connect, create_namespace, eventually};
+use common::kube_lab::{create_kafka_connect, create_namespace, eventually, file_connectors};
 use common::standalone::{WorkerProcess, free_port, http_get, unique, write_properties};
 use common::workers::{Process, STRING_CONVERTER, start_worker_with};
 use kube::Client;
@@ -708,27 +708,7 @@ impl KubeCluster {
         let operator = tokio::spawn(supervised_operator(client.clone(), ns.clone()));
         create_kafka_connect(&client, &ns, CLUSTER, 2, &common::bootstrap_servers()).await;
         let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
-        for c in [
-            connector(
-                CLUSTER,
-                "file-source",
-                "FileStreamSource",
-                &[
-                    ("file", source.display().to_string()),
-                    ("topic", topic.clone()),
-                ],
-            ),
-            connector(
-                CLUSTER,
-                "file-sink",
-                "FileStreamSink",
-                &[
-                    ("file", sink.display().to_string()),
-                    ("topics", topic.clone()),
-                    ("consumer.override.group.id", format!("connect-{topic}")),
-                ],
-            ),
-        ] {
+        for c in file_connectors(CLUSTER, &source, &sink, &topic) {
             connectors.create(&PostParams::default(), &c).await.unwrap();
         }
         let mut cluster = KubeCluster {
@@ -791,6 +771,29 @@ impl KubeCluster {
             }
         }
         true
+    }
+
+    /// Waits until the sink file holds every one of `all` (4 min at most) and both
+    /// connectors are RUNNING again; then counts.
+    async fn converge(&self, all: &[String]) -> Tally {
+        let deadline = Instant::now() + Duration::from_secs(240);
+        while Tally::of(all, sink_lines(&self.sink)).lost > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "not every record arrived:\n{}",
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        self.wait_running("both connectors RUNNING again").await;
+        Tally::of(all, sink_lines(&self.sink))
+    }
+
+    async fn wait_running(&self, what: &str) {
+        eventually(what, Duration::from_secs(90), || async {
+            self.all_running().await.then_some(())
+        })
+        .await;
     }
 
     fn logs(&self) -> String {
@@ -861,12 +864,7 @@ async fn kubernetes_mode_rides_out_an_api_server_and_etcd_restart() {
         &etcd_port.to_string(),
     ]);
     let cluster = KubeCluster::start(&kubeconfig).await;
-    eventually(
-        "both connectors RUNNING",
-        Duration::from_secs(90),
-        || async { cluster.all_running().await.then_some(()) },
-    )
-    .await;
+    cluster.wait_running("both connectors RUNNING").await;
     let all = lines("apiserver", RECORDS);
     let writer = tokio::spawn(append_over_time(
         cluster.source.clone(),
@@ -907,23 +905,7 @@ async fn kubernetes_mode_rides_out_an_api_server_and_etcd_restart() {
     .await;
     let resumed_after = restarted.elapsed();
     writer.await.unwrap();
-    let expected = all.clone();
-    let deadline = Instant::now() + Duration::from_secs(240);
-    while Tally::of(&expected, sink_lines(&sink)).lost > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "not every record arrived:\n{}",
-            cluster.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    eventually(
-        "both connectors RUNNING again",
-        Duration::from_secs(90),
-        || async { cluster.all_running().await.then_some(()) },
-    )
-    .await;
-    let tally = Tally::of(&all, sink_lines(&cluster.sink));
+    let tally = cluster.converge(&all).await;
     tally.report(
         "kubernetes, api server + etcd killed and restarted",
         "resumed_after",
@@ -943,12 +925,7 @@ async fn kubernetes_mode_loses_nothing_over_ten_killed_workers() {
     let _one = serial();
     let kubeconfig = common::lab_var("KUBECONFIG");
     let mut cluster = KubeCluster::start(&kubeconfig).await;
-    eventually(
-        "both connectors RUNNING",
-        Duration::from_secs(90),
-        || async { cluster.all_running().await.then_some(()) },
-    )
-    .await;
+    cluster.wait_running("both connectors RUNNING").await;
     let all = lines("kill9", RECORDS);
     let writer = tokio::spawn(append_over_time(
         cluster.source.clone(),
@@ -967,23 +944,7 @@ async fn kubernetes_mode_loses_nothing_over_ten_killed_workers() {
     }
     writer.await.unwrap();
     let writes_done = Instant::now();
-    let sink = cluster.sink.clone();
-    let deadline = Instant::now() + Duration::from_secs(240);
-    while Tally::of(&all, sink_lines(&sink)).lost > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "not every record arrived:\n{}",
-            cluster.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    eventually(
-        "both connectors RUNNING again",
-        Duration::from_secs(90),
-        || async { cluster.all_running().await.then_some(()) },
-    )
-    .await;
-    let tally = Tally::of(&all, sink_lines(&sink));
+    let tally = cluster.converge(&all).await;
     tally.report(
         "kubernetes, worker kill -9 x10",
         "converged_after_last_write",

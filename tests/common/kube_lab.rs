@@ -254,3 +254,37 @@ pub fn connector(
     )]));
     c
 }
+
+/// The seed's file source and sink as `KafkaConnector`s of `cluster`: `source` → `topic` →
+/// `sink`. The sink's consumer group is the topic's own (`connect-<topic>`): a sink's
+/// group is `connect-<connector>` across the whole Kafka cluster, tests run in parallel
+/// with the same connector names, and a member killed in one test would hold up the
+/// others' rebalances until its session expires.
+pub fn file_connectors(
+    cluster: &str,
+    source: &std::path::Path,
+    sink: &std::path::Path,
+    topic: &str,
+) -> [KafkaConnector; 2] {
+    [
+        connector(
+            cluster,
+            "file-source",
+            "FileStreamSource",
+            &[
+                ("file", source.display().to_string()),
+                ("topic", topic.to_owned()),
+            ],
+        ),
+        connector(
+            cluster,
+            "file-sink",
+            "FileStreamSink",
+            &[
+                ("file", sink.display().to_string()),
+                ("topics", topic.to_owned()),
+                ("consumer.override.group.id", format!("connect-{topic}")),
+            ],
+        ),
+    ]
+}

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use common::files::{append, lines, sink_has};
 use common::kube_lab::{
-    Operator, connector, create_kafka_connect, create_namespace, delete_namespace, eventually,
-    install_crds, lab_client,
+    Operator, create_kafka_connect, create_namespace, delete_namespace, eventually,
+    file_connectors, install_crds, lab_client,
 };
 use common::workers::{
     Process, STRING_CONVERTER, start_worker, start_worker_with, write_worker_properties,
@@ -62,31 +62,7 @@ impl Seed {
         let operator = Operator::start_in(&client, &ns);
         create_kafka_connect(&client, &ns, CLUSTER, replicas, &bootstrap).await;
         let connectors: Api<KafkaConnector> = Api::namespaced(client.clone(), &ns);
-        for c in [
-            connector(
-                CLUSTER,
-                "file-source",
-                "FileStreamSource",
-                &[
-                    ("file", source_file.display().to_string()),
-                    ("topic", topic.clone()),
-                ],
-            ),
-            connector(
-                CLUSTER,
-                "file-sink",
-                "FileStreamSink",
-                &[
-                    ("file", sink_file.display().to_string()),
-                    ("topics", topic.clone()),
-                    // A group of this test's own: a sink's group is `connect-<connector>`
-                    // across the whole Kafka cluster, this file's tests run in parallel
-                    // with the same connector names, and a member killed in one test
-                    // would hold up the others' rebalances until its session expires.
-                    ("consumer.override.group.id", format!("connect-{topic}")),
-                ],
-            ),
-        ] {
+        for c in file_connectors(CLUSTER, &source_file, &sink_file, &topic) {
             connectors.create(&PostParams::default(), &c).await.unwrap();
         }
         Seed {
