@@ -153,4 +153,31 @@ mod tests {
         assert_eq!(config.get("key.serializer"), None);
         assert_eq!(config.get("linger.ms"), Some("7"));
     }
+
+    /// The linked librdkafka was built with TLS, every SASL mechanism and every codec
+    /// (Cargo features `ssl`, `gssapi`, `curl`, `zstd-pkg-config`).
+    #[test]
+    fn librdkafka_has_tls_sasl_and_every_codec() {
+        let features = ClientConfig::new()
+            .create_native_config()
+            .and_then(|native| native.get("builtin.features"))
+            .expect("librdkafka reports its builtin features");
+        let features: Vec<&str> = features.split(',').collect();
+        for wanted in [
+            "gzip",
+            "snappy",
+            "lz4",
+            "zstd",
+            "ssl",
+            "sasl",
+            "sasl_plain",
+            "sasl_scram",
+            "sasl_gssapi",
+            "sasl_oauthbearer",
+            "http",
+            "oidc",
+        ] {
+            assert!(features.contains(&wanted), "{wanted} missing from {features:?}");
+        }
+    }
 }
