@@ -153,11 +153,8 @@ fn advertised_worker_id(config: &WorkerConfig, listener: &str) -> String {
 /// Looks up the Kafka cluster id, retrying while the broker is unreachable (Apache's
 /// worker cannot start without it either), with a log line every attempt.
 async fn wait_for_kafka(bootstrap: &str, config: &WorkerConfig) -> String {
-    let client_settings: Vec<(String, String)> = config
-        .admin_passthrough
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let client_settings: Vec<(String, String)> =
+        config.admin_client_settings().into_iter().collect();
     let mut attempt = 0u32;
     loop {
         attempt += 1;

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
 use super::entities::{ConnectorStateInfo, ConnectorTaskId, ServerInfo, TaskInfo};
@@ -207,17 +206,20 @@ pub fn server_info(kafka_cluster_id: String) -> ServerInfo {
 }
 
 /// The Kafka cluster id behind `bootstrap_servers` (one attempt, on a blocking thread);
-/// `None` when Kafka cannot be reached. `client_settings` are extra librdkafka settings
-/// (security).
+/// `None` when Kafka cannot be reached. `client_settings` are the worker's Java client
+/// settings (top-level and `admin.*`: security), translated like every client's.
 pub async fn kafka_cluster_id(
     bootstrap_servers: &str,
     client_settings: &[(String, String)],
 ) -> Option<String> {
-    let mut client_config = ClientConfig::new();
-    client_config.set("bootstrap.servers", bootstrap_servers);
-    for (key, value) in client_settings {
-        client_config.set(key, value);
-    }
+    let settings: std::collections::BTreeMap<String, String> =
+        client_settings.iter().cloned().collect();
+    let client_config = crate::runtime::kafka::client_config(
+        crate::runtime::kafka::ClientKind::Admin,
+        bootstrap_servers,
+        [&settings],
+    )
+    .ok()?;
     tokio::task::spawn_blocking(move || {
         let consumer: BaseConsumer = client_config.create().ok()?;
         consumer.fetch_metadata(None, Duration::from_secs(3)).ok()?;

@@ -33,8 +33,9 @@ use crate::connectors::{
 use crate::data::SinkRecord;
 use crate::runtime::TransformChain;
 
-/// Apache's default `max.poll.records`: the largest batch given to one `put`.
-const MAX_BATCH: usize = 500;
+/// Apache's default `max.poll.records`: the largest batch given to one `put`, unless
+/// the consumer settings name another.
+pub const MAX_POLL_RECORDS: usize = 500;
 
 /// What the sink subscribes to: `topics` or `topics.regex`.
 #[derive(Clone, Debug)]
@@ -91,6 +92,8 @@ pub struct SinkTaskRunner {
     /// `errors.*` handling, with the dead-letter queue when one is configured.
     pub errors: ErrorHandler,
     pub consumer_config: rdkafka::ClientConfig,
+    /// The largest batch given to one `put` (`max.poll.records`).
+    pub max_batch: usize,
     pub subscription: Subscription,
     pub offset_flush_interval: Duration,
     pub status: TaskStatusReporter,
@@ -177,7 +180,7 @@ impl SinkTaskRunner {
         let mut commit_timer = tokio::time::interval(self.offset_flush_interval);
         commit_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         commit_timer.reset();
-        let mut messages = consumer.stream().ready_chunks(MAX_BATCH);
+        let mut messages = consumer.stream().ready_chunks(self.max_batch);
         let mut reported = None;
         loop {
             let target = *self.target.borrow_and_update();

@@ -1,75 +1,89 @@
-//! Kafka client configuration shared by the source (producer) and sink (consumer) loops.
+//! Kafka client configuration shared by every client the worker makes: source
+//! producers, sink consumers, the dead-letter queue's producer and admin client, the
+//! offsets store's clients and the cluster-id lookup.
 //!
-//! Users bring Java client settings (`producer.*`, `consumer.*` in the worker config,
-//! `producer.override.*` in connector configs). librdkafka understands most of them under
-//! the same names; the few that only make sense to the Java client are dropped here with
-//! a debug log instead of failing the client, and anything else librdkafka rejects fails
-//! with its own message naming the key.
+//! Users bring Java client settings (top-level and `producer.*`, `consumer.*`, `admin.*`
+//! in the worker config, `*.override.*` in connector configs). `keys` translates them
+//! into librdkafka's in one place (table in `docs/compatibility.md`), `security` reads
+//! the JKS/PKCS#12 stores and `jaas` parses `sasl.jaas.config`. Anything librdkafka
+//! still rejects fails with its own message naming the key.
 
 use std::collections::BTreeMap;
 
 use rdkafka::ClientConfig;
 
-/// Java client settings with no librdkafka counterpart (serializers are the converters'
-/// job here; blocking limits work differently in librdkafka).
-const JAVA_ONLY: &[&str] = &[
-    "key.serializer",
-    "value.serializer",
-    "key.deserializer",
-    "value.deserializer",
-    "max.block.ms",
-    "max.in.flight.requests.per.connection",
-    "delivery.timeout.ms",
-    "request.timeout.ms",
-    "metadata.max.age.ms",
-    "max.poll.records",
-    "max.poll.interval.ms",
-    "interceptor.classes",
-    "metric.reporters",
-    "partitioner.class",
-    "default.api.timeout.ms",
-    "auto.include.jmx.reporter",
-];
+mod jaas;
+mod keys;
+mod security;
+
+pub use keys::{ClientConfigError, ClientKind, Translated, is_client_key};
 
 /// The Java producer's `buffer.memory` (bytes the producer may hold unsent) is
 /// librdkafka's `queue.buffering.max.kbytes` (KiB of queued messages).
 const BUFFER_MEMORY: &str = "buffer.memory";
+#[cfg(test)]
 const QUEUE_MAX_KBYTES: &str = "queue.buffering.max.kbytes";
 
 /// The Java producer's default `buffer.memory`, 32 MiB.
 const DEFAULT_BUFFER_MEMORY: u64 = 32 * 1024 * 1024;
 
-/// Builds a client config from `bootstrap.servers` and raw passthrough settings; later
-/// maps override earlier ones.
-pub fn client_config<'a>(
+/// Merges Java settings (later maps win, as Apache's `putAll` order) and translates them
+/// for one client; Java-only keys are named in one warning.
+pub fn translate_client<'a>(
+    kind: ClientKind,
     bootstrap_servers: &str,
     settings: impl IntoIterator<Item = &'a BTreeMap<String, String>>,
-) -> ClientConfig {
-    let mut config = ClientConfig::new();
-    config.set("bootstrap.servers", bootstrap_servers);
+) -> Result<Translated, ClientConfigError> {
+    let mut merged = BTreeMap::new();
     for map in settings {
-        for (key, value) in map {
-            if JAVA_ONLY.contains(&key.as_str()) {
-                tracing::debug!(key, "ignoring a Java-client-only setting");
-                continue;
-            }
-            if key == BUFFER_MEMORY {
-                config.set(QUEUE_MAX_KBYTES, buffer_memory_kbytes(value));
-                continue;
-            }
-            config.set(key, value);
-        }
+        merged.extend(map.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
-    config
+    merged.insert("bootstrap.servers".to_owned(), bootstrap_servers.to_owned());
+    let translated = keys::translate(kind, &merged)?;
+    if !translated.ignored.is_empty() {
+        tracing::warn!(
+            client = ?kind,
+            keys = translated.ignored.join(", "),
+            "ignoring Java-client-only settings that have no meaning for librdkafka"
+        );
+    }
+    Ok(translated)
 }
 
-/// `buffer.memory` in KiB, at least 1 (librdkafka's minimum). A value that is not a
-/// number is passed on as it is, so librdkafka refuses it and names the setting.
-fn buffer_memory_kbytes(bytes: &str) -> String {
-    match bytes.trim().parse::<u64>() {
-        Ok(bytes) => (bytes / 1024).clamp(1, i32::MAX as u64).to_string(),
-        Err(_) => bytes.to_owned(),
-    }
+/// The librdkafka config of [`translate_client`].
+pub fn client_config<'a>(
+    kind: ClientKind,
+    bootstrap_servers: &str,
+    settings: impl IntoIterator<Item = &'a BTreeMap<String, String>>,
+) -> Result<ClientConfig, ClientConfigError> {
+    translate_client(kind, bootstrap_servers, settings).map(|t| t.config)
+}
+
+/// Whether a setting's value is secret: passwords, keys, client secrets, JAAS text.
+pub fn is_secret_key(key: &str) -> bool {
+    [
+        "password",
+        "secret",
+        ".pem",
+        "ssl.keystore.key",
+        "jaas.config",
+        "ssl.key.",
+    ]
+    .iter()
+    .any(|part| key.contains(part))
+        && !key.ends_with(".location")
+}
+
+/// A client config for logs and debug output: secret values replaced.
+pub fn redacted(config: &ClientConfig) -> BTreeMap<String, String> {
+    config
+        .config_map()
+        .into_iter()
+        .map(|(k, v)| {
+            let shown = if is_secret_key(k) { "[hidden]" } else { v };
+            (k.to_owned(), shown.to_owned())
+        })
+        .collect()
 }
 
 /// The producer settings Connect uses for source tasks, before user overrides: every
@@ -124,22 +138,58 @@ mod tests {
         crate::fixtures::string_map(pairs)
     }
 
+    const P: ClientKind = ClientKind::Producer;
+
+    fn config<'a>(maps: impl IntoIterator<Item = &'a BTreeMap<String, String>>) -> ClientConfig {
+        client_config(P, "b:9092", maps).unwrap()
+    }
+
     #[test]
     fn buffer_memory_becomes_the_queue_limit_in_kib() {
-        let config = client_config("b:9092", [&source_producer_defaults("p")]);
-        assert_eq!(config.get(QUEUE_MAX_KBYTES), Some("32768"));
-        assert_eq!(config.get(BUFFER_MEMORY), None);
+        let c = config([&source_producer_defaults("p")]);
+        assert_eq!(c.get(QUEUE_MAX_KBYTES), Some("32768"));
+        assert_eq!(c.get(BUFFER_MEMORY), None);
         let user = settings(&[("buffer.memory", "1048576")]);
-        let config = client_config("b:9092", [&source_producer_defaults("p"), &user]);
-        assert_eq!(config.get(QUEUE_MAX_KBYTES), Some("1024"));
+        let c = config([&source_producer_defaults("p"), &user]);
+        assert_eq!(c.get(QUEUE_MAX_KBYTES), Some("1024"));
         let tiny = settings(&[("buffer.memory", "100")]);
-        assert_eq!(client_config("b", [&tiny]).get(QUEUE_MAX_KBYTES), Some("1"));
+        assert_eq!(config([&tiny]).get(QUEUE_MAX_KBYTES), Some("1"));
+    }
+
+    #[test]
+    fn later_maps_win_and_bootstrap_is_set() {
+        let top = settings(&[("linger.ms", "1"), ("acks", "1")]);
+        let prefixed = settings(&[("linger.ms", "9")]);
+        let c = config([&top, &prefixed]);
+        assert_eq!(c.get("linger.ms"), Some("9"));
+        assert_eq!(c.get("acks"), Some("1"));
+        assert_eq!(c.get("bootstrap.servers"), Some("b:9092"));
+    }
+
+    #[test]
+    fn redaction_hides_secrets() {
+        let s = settings(&[
+            (
+                "sasl.jaas.config",
+                r#"org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="hunter2";"#,
+            ),
+            ("ssl.truststore.certificates", "PEMTEXT"),
+        ]);
+        let shown = format!("{:?}", redacted(&config([&s])));
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("PEMTEXT"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("sasl.username") && shown.contains("\"u\""),
+            "{shown}"
+        );
     }
 
     #[test]
     fn a_bad_buffer_memory_reaches_librdkafka_which_refuses_it() {
         let bad = settings(&[("buffer.memory", "lots")]);
-        let err = client_config("b:9092", [&bad])
+        let err = config([&bad])
             .create::<rdkafka::producer::BaseProducer>()
             .err()
             .expect("librdkafka refuses a non-numeric queue limit");
@@ -149,9 +199,9 @@ mod tests {
     #[test]
     fn java_only_settings_are_dropped() {
         let java = settings(&[("key.serializer", "x"), ("linger.ms", "7")]);
-        let config = client_config("b:9092", [&java]);
-        assert_eq!(config.get("key.serializer"), None);
-        assert_eq!(config.get("linger.ms"), Some("7"));
+        let c = config([&java]);
+        assert_eq!(c.get("key.serializer"), None);
+        assert_eq!(c.get("linger.ms"), Some("7"));
     }
 
     /// The linked librdkafka was built with TLS, every SASL mechanism and every codec
@@ -177,7 +227,10 @@ mod tests {
             "http",
             "oidc",
         ] {
-            assert!(features.contains(&wanted), "{wanted} missing from {features:?}");
+            assert!(
+                features.contains(&wanted),
+                "{wanted} missing from {features:?}"
+            );
         }
     }
 }

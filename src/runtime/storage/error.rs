@@ -63,6 +63,10 @@ pub enum OffsetStoreError {
     #[error("OffsetStorageWriter has no flush in progress")]
     NoFlushInProgress,
 
+    /// The worker's Kafka client settings cannot be used (`docs/compatibility.md`).
+    #[error(transparent)]
+    ClientConfig(#[from] crate::runtime::kafka::ClientConfigError),
+
     /// A worker setting of the Kafka offset store is missing or not a valid value.
     #[error("Invalid value {value} for configuration {key}: {reason}")]
     InvalidConfig {
@@ -121,7 +125,7 @@ impl OffsetStoreError {
             OffsetStoreError::AlreadyFlushing | OffsetStoreError::NoFlushInProgress => {
                 "flush_state"
             }
-            OffsetStoreError::InvalidConfig { .. } => "config",
+            OffsetStoreError::InvalidConfig { .. } | OffsetStoreError::ClientConfig(_) => "config",
             OffsetStoreError::Kafka { .. }
             | OffsetStoreError::CreateTopic { .. }
             | OffsetStoreError::TopicNotCompacted(_)

@@ -39,6 +39,7 @@ use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use super::backing_store::{OffsetBackingStore, OffsetUpdates};
 use super::error::OffsetStoreError;
 use super::memory::{OffsetBytes, apply_updates, lookup};
+use crate::runtime::kafka::{ClientKind, is_client_key};
 
 /// Worker setting naming the offsets topic.
 pub const OFFSET_STORAGE_TOPIC: &str = "offset.storage.topic";
@@ -104,6 +105,12 @@ impl KafkaOffsetStoreConfig {
             required("bootstrap.servers")?,
             required(OFFSET_STORAGE_TOPIC)?,
         );
+        // Apache's offsets store clients take the worker's top-level settings (security).
+        config.client_settings = properties
+            .iter()
+            .filter(|(k, _)| is_client_key(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         if let Some(value) = properties.get(OFFSET_STORAGE_PARTITIONS) {
             config.partitions = positive_or_broker_default(OFFSET_STORAGE_PARTITIONS, value)?;
         }
@@ -122,15 +129,16 @@ impl KafkaOffsetStoreConfig {
         Ok(config)
     }
 
-    /// The settings shared by the admin client, producer and consumer; Java-only client
-    /// settings are dropped the way the worker's other clients drop them.
-    fn client_config(&self) -> ClientConfig {
-        let mut config =
-            crate::runtime::kafka::client_config(&self.bootstrap_servers, [&self.client_settings]);
-        config
-            .set("bootstrap.servers", &self.bootstrap_servers)
-            .set("client.id", format!("{}offsets", self.client_id_base));
-        config
+    /// The settings of one of the store's clients: the worker's top-level client
+    /// settings, translated like every other client's.
+    fn client_config(&self, kind: ClientKind) -> Result<ClientConfig, OffsetStoreError> {
+        let mut config = crate::runtime::kafka::client_config(
+            kind,
+            &self.bootstrap_servers,
+            [&self.client_settings],
+        )?;
+        config.set("client.id", format!("{}offsets", self.client_id_base));
+        Ok(config)
     }
 }
 
@@ -359,7 +367,7 @@ impl KafkaOffsetBackingStore {
         let topic = &self.config.topic;
         let admin: AdminClient<DefaultClientContext> = self
             .config
-            .client_config()
+            .client_config(ClientKind::Admin)?
             .create()
             .map_err(|source| self.kafka_error("creating the admin client", source))?;
         let options = AdminOptions::new().request_timeout(Some(REQUEST_TIMEOUT));
@@ -443,7 +451,7 @@ impl KafkaOffsetBackingStore {
     }
 
     fn create_producer(&self) -> Result<FutureProducer, OffsetStoreError> {
-        let mut config = self.config.client_config();
+        let mut config = self.config.client_config(ClientKind::Producer)?;
         config
             .set("acks", "all")
             .set("enable.idempotence", "true")
@@ -468,7 +476,7 @@ impl KafkaOffsetBackingStore {
             topic: topic.clone(),
             source,
         };
-        let mut client = config.client_config();
+        let mut client = config.client_config(ClientKind::Consumer)?;
         client
             // librdkafka refuses `assign` without a group id, unlike the Java consumer;
             // the group never joins (no subscribe) nor commits, so it stays empty on the
