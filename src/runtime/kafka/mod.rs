@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use rdkafka::ClientConfig;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
 mod jaas;
 mod keys;
@@ -57,6 +58,95 @@ pub fn client_config<'a>(
     settings: impl IntoIterator<Item = &'a BTreeMap<String, String>>,
 ) -> Result<ClientConfig, ClientConfigError> {
     translate_client(kind, bootstrap_servers, settings).map(|t| t.config)
+}
+
+/// Why a client cannot work at all with its security settings: librdkafka reports a
+/// rejected login as `_AUTHENTICATION` (or the broker's `SASL_AUTHENTICATION_FAILED`) and
+/// a failed TLS handshake (untrusted certificate, hostname mismatch) as `_SSL`. Retrying
+/// cannot help; the caller fails with this text instead of waiting for a broker.
+pub fn security_failure(error: &KafkaError, reason: &str) -> Option<String> {
+    let what = match error.rdkafka_error_code()? {
+        RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SaslAuthenticationFailed => {
+            AUTHENTICATION_FAILED
+        }
+        RDKafkaErrorCode::SSL => TLS_FAILED,
+        _ => return None,
+    };
+    Some(explained(what, reason))
+}
+
+const AUTHENTICATION_FAILED: &str =
+    "Kafka authentication failed (check the SASL mechanism, user and password in sasl.jaas.config)";
+const TLS_FAILED: &str = "TLS handshake with Kafka failed (untrusted broker certificate, hostname mismatch or a client certificate the broker refuses; check ssl.truststore.*, ssl.keystore.* and ssl.endpoint.identification.algorithm)";
+
+fn explained(what: &str, reason: &str) -> String {
+    if reason.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what}: {reason}")
+    }
+}
+
+/// The same failures seen in librdkafka's `FAIL` log lines: a broker connection that
+/// fails authentication or the TLS handshake is logged there even when no error event
+/// reaches the client (librdkafka raises an error event only once all brokers are down).
+/// The log text carries no secrets.
+pub fn security_failure_in_log(facility: &str, message: &str) -> Option<String> {
+    if facility != "FAIL" {
+        return None;
+    }
+    let what = if message.contains("SASL authentication error") {
+        AUTHENTICATION_FAILED
+    } else if message.contains("SSL handshake failed")
+        || message.contains("certificate verify failed")
+    {
+        TLS_FAILED
+    } else {
+        return None;
+    };
+    Some(explained(what, message))
+}
+
+/// A client context that keeps the first security failure librdkafka reports (errors are
+/// still logged as rdkafka's default context does).
+#[derive(Default)]
+pub struct SecurityFailures {
+    first: std::sync::Mutex<Option<String>>,
+}
+
+impl SecurityFailures {
+    /// The first authentication or TLS failure seen, if any.
+    pub fn failure(&self) -> Option<String> {
+        self.first.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+}
+
+impl SecurityFailures {
+    fn keep(&self, failure: Option<String>) {
+        if let Some(failure) = failure
+            && let Ok(mut first) = self.first.lock()
+        {
+            first.get_or_insert(failure);
+        }
+    }
+}
+
+impl rdkafka::ClientContext for SecurityFailures {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
+        self.keep(security_failure_in_log(fac, log_message));
+        rdkafka::client::DefaultClientContext.log(level, fac, log_message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.keep(security_failure(&error, reason));
+        rdkafka::client::DefaultClientContext.error(error, reason);
+    }
+}
+
+/// Only for clients that look up metadata and never produce (the cluster-id lookup).
+impl rdkafka::producer::ProducerContext for SecurityFailures {
+    type DeliveryOpaque = ();
+    fn delivery(&self, _: &rdkafka::producer::DeliveryResult<'_>, _: Self::DeliveryOpaque) {}
 }
 
 /// Whether a setting's value is secret: passwords, keys, client secrets, JAAS text.
@@ -164,6 +254,38 @@ mod tests {
         assert_eq!(c.get("linger.ms"), Some("9"));
         assert_eq!(c.get("acks"), Some("1"));
         assert_eq!(c.get("bootstrap.servers"), Some("b:9092"));
+    }
+
+    #[test]
+    fn security_failures_are_named() {
+        let auth = KafkaError::Global(RDKafkaErrorCode::Authentication);
+        let text =
+            security_failure(&auth, "SASL authentication error: invalid credentials").unwrap();
+        assert!(text.contains("authentication failed") && text.contains("invalid credentials"));
+        let tls = KafkaError::Global(RDKafkaErrorCode::SSL);
+        assert!(
+            security_failure(&tls, "certificate verify failed")
+                .unwrap()
+                .contains("TLS handshake")
+        );
+        let down = KafkaError::Global(RDKafkaErrorCode::AllBrokersDown);
+        assert_eq!(security_failure(&down, "1/1 brokers are down"), None);
+        let logged = security_failure_in_log(
+            "FAIL",
+            "sasl_ssl://b:9095/bootstrap: SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512",
+        )
+        .unwrap();
+        assert!(
+            logged.starts_with("Kafka authentication failed"),
+            "{logged}"
+        );
+        let logged = security_failure_in_log(
+            "FAIL",
+            "ssl://b:9094/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed",
+        )
+        .unwrap();
+        assert!(logged.starts_with("TLS handshake"), "{logged}");
+        assert_eq!(security_failure_in_log("FAIL", "Connection refused"), None);
     }
 
     #[test]
