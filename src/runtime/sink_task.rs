@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 use super::TargetState;
 use super::errors::failure::java;
 use super::errors::{ErrorHandler, HandlerFailure, OriginalRecord, ProcessingError, Stage};
+use super::kafka::SecurityFailures;
 use super::metrics::TaskMetrics;
 use super::pipeline::{Converters, HEADER_CONVERTER_CLASS, sink_record};
 use super::status::{State, TaskStatusReporter};
@@ -36,6 +37,9 @@ use crate::runtime::TransformChain;
 /// Apache's default `max.poll.records`: the largest batch given to one `put`, unless
 /// the consumer settings name another.
 pub const MAX_POLL_RECORDS: usize = 500;
+
+/// How often the loop looks for a refused login or TLS handshake.
+const SECURITY_CHECK_INTERVAL: Duration = Duration::from_millis(500);
 
 /// What the sink subscribes to: `topics` or `topics.regex`.
 #[derive(Clone, Debug)]
@@ -53,9 +57,20 @@ enum AssignmentChange {
 
 struct RebalanceContext {
     changes: mpsc::UnboundedSender<AssignmentChange>,
+    /// A refused login or TLS handshake: the task fails with it instead of staying
+    /// RUNNING without a connection.
+    security: SecurityFailures,
 }
 
-impl ClientContext for RebalanceContext {}
+impl ClientContext for RebalanceContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
+        self.security.log(level, fac, log_message);
+    }
+
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        self.security.error(error, reason);
+    }
+}
 
 impl ConsumerContext for RebalanceContext {
     fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -110,6 +125,8 @@ enum TaskFailure {
     #[error("Kafka consumer failed: {0}")]
     Consumer(#[from] rdkafka::error::KafkaError),
     #[error("{0}")]
+    Security(String),
+    #[error("{0}")]
     Errors(#[from] HandlerFailure),
 }
 
@@ -119,6 +136,7 @@ impl SinkTaskRunner {
         let consumer: Arc<StreamConsumer<RebalanceContext>> =
             match self.consumer_config.create_with_context(RebalanceContext {
                 changes: changes_tx,
+                security: SecurityFailures::default(),
             }) {
                 Ok(c) => Arc::new(c),
                 Err(e) => return self.fail(TaskFailure::Consumer(e)).await,
@@ -181,6 +199,7 @@ impl SinkTaskRunner {
         commit_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         commit_timer.reset();
         let mut messages = consumer.stream().ready_chunks(self.max_batch);
+        let mut security_check = tokio::time::interval(SECURITY_CHECK_INTERVAL);
         let mut reported = None;
         loop {
             let target = *self.target.borrow_and_update();
@@ -199,6 +218,11 @@ impl SinkTaskRunner {
                 }
                 Some(change) = state.changes.recv() => self.handle_assignment(consumer, state, change).await?,
                 _ = commit_timer.tick() => self.commit(consumer, state, CommitMode::Async).await?,
+                _ = security_check.tick() => {
+                    if let Some(failure) = consumer.context().security.failure() {
+                        return Err(TaskFailure::Security(failure));
+                    }
+                }
                 batch = messages.next() => {
                     let Some(batch) = batch else { return Ok(()) };
                     self.deliver(batch, state).await?;
