@@ -95,6 +95,37 @@ fn read(key: &'static str, path: &str) -> Result<Vec<u8>, SecurityError> {
     })
 }
 
+/// A JKS store opened with its password (which also checks the store's integrity), and
+/// its aliases in a stable order (Java's order is its hash map's; any fixed one does).
+fn open_jks(
+    key: &'static str,
+    path: &str,
+    bytes: &[u8],
+    password: &str,
+) -> Result<(jks::KeyStore, Vec<String>), SecurityError> {
+    let mut store = jks::KeyStore::new();
+    store
+        .load(bytes, password.as_bytes())
+        .map_err(|e| store_error(key, path, StoreType::Jks, e.to_string()))?;
+    let mut aliases = store.aliases();
+    aliases.sort();
+    Ok((store, aliases))
+}
+
+fn store_error(
+    key: &'static str,
+    path: &str,
+    store_type: StoreType,
+    reason: String,
+) -> SecurityError {
+    SecurityError::Store {
+        key,
+        path: path.to_owned(),
+        store_type,
+        reason,
+    }
+}
+
 const TRUSTSTORE: &str = "ssl.truststore.location";
 const KEYSTORE: &str = "ssl.keystore.location";
 
@@ -105,21 +136,11 @@ pub fn truststore_pem(
     store_type: StoreType,
 ) -> Result<String, SecurityError> {
     let bytes = read(TRUSTSTORE, path)?;
-    let store_error = |reason: String| SecurityError::Store {
-        key: TRUSTSTORE,
-        path: path.to_owned(),
-        store_type,
-        reason,
-    };
+    let store_error = |reason: String| store_error(TRUSTSTORE, path, store_type, reason);
     let mut pems = String::new();
     match store_type {
         StoreType::Jks => {
-            let mut store = jks::KeyStore::new();
-            store
-                .load(bytes.as_slice(), password.as_bytes())
-                .map_err(|e| store_error(e.to_string()))?;
-            let mut aliases = store.aliases();
-            aliases.sort();
+            let (store, aliases) = open_jks(TRUSTSTORE, path, &bytes, password)?;
             for alias in aliases {
                 if let Ok(entry) = store.get_trusted_certificate_entry(&alias) {
                     pems.push_str(&pem("CERTIFICATE", &entry.certificate.content));
@@ -175,18 +196,7 @@ pub fn jks_key_pair(
     key_password: Option<&str>,
 ) -> Result<KeyPair, SecurityError> {
     let bytes = read(KEYSTORE, path)?;
-    let store_error = |reason: String| SecurityError::Store {
-        key: KEYSTORE,
-        path: path.to_owned(),
-        store_type: StoreType::Jks,
-        reason,
-    };
-    let mut store = jks::KeyStore::new();
-    store
-        .load(bytes.as_slice(), store_password.as_bytes())
-        .map_err(|e| store_error(e.to_string()))?;
-    let mut aliases = store.aliases();
-    aliases.sort();
+    let (store, aliases) = open_jks(KEYSTORE, path, &bytes, store_password)?;
     let alias = aliases
         .into_iter()
         .find(|a| store.is_private_key_entry(a))
@@ -198,7 +208,14 @@ pub fn jks_key_pair(
     let password = key_password.unwrap_or(store_password);
     let entry = store
         .get_private_key_entry(&alias, password.as_bytes())
-        .map_err(|e| store_error(format!("ssl.key.password: {e}")))?;
+        .map_err(|e| {
+            store_error(
+                KEYSTORE,
+                path,
+                StoreType::Jks,
+                format!("ssl.key.password: {e}"),
+            )
+        })?;
     Ok(KeyPair {
         certificate_chain: entry
             .certificate_chain
