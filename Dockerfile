@@ -17,6 +17,7 @@ FROM rust:${RUST_VERSION}-${DEBIAN_RELEASE} AS builder
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config python3 perl zlib1g-dev libssl-dev libcurl4-openssl-dev \
+      libsasl2-dev libzstd-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
@@ -31,9 +32,11 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
  && install -m 0755 target/release/tributary /usr/local/bin/tributary
 
 # ---- runtime: small Debian with the shared libraries the binary links ------------------
+# (librdkafka uses the system OpenSSL, Cyrus SASL + GSSAPI plugin, libcurl and zstd).
 FROM debian:${DEBIAN_RELEASE}-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates zlib1g libssl3 libcurl4 \
+ && apt-get install -y --no-install-recommends ca-certificates zlib1g libssl3 libcurl4 libzstd1 \
+      libsasl2-2 libsasl2-modules-gssapi-mit \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 65532 tributary \
  && useradd --system --uid 65532 --gid 65532 --no-create-home --shell /usr/sbin/nologin tributary

@@ -41,6 +41,7 @@ pub fn worker_settings(worker_id: &str) -> crate::runtime::WorkerSettings {
         bootstrap_servers: "127.0.0.1:1".into(),
         key_converter: converter(),
         value_converter: converter(),
+        client: Default::default(),
         producer: Default::default(),
         consumer: Default::default(),
         admin: Default::default(),

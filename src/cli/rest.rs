@@ -169,7 +169,7 @@ fn herder_config(args: &RestArgs) -> anyhow::Result<KubernetesHerderConfig> {
         cluster: args.cluster.clone(),
         worker_id: args.pod_name.clone(),
         bootstrap_servers: settings.bootstrap_servers,
-        client_settings: config.admin_passthrough.into_iter().collect(),
+        client_settings: config.admin_client_settings().into_iter().collect(),
         key_converter: settings.key_converter.class,
         value_converter: settings.value_converter.class,
         offsets,

@@ -10,8 +10,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use crate::connectors::Registry;
+use crate::herder::Herder;
+use crate::herder::base::{self, ClusterIdError};
 use crate::herder::standalone::StandaloneHerder;
-use crate::herder::{Herder, base};
 use crate::java::properties;
 use crate::rest::loggers::Loggers;
 use crate::rest::routes;
@@ -48,7 +49,9 @@ pub async fn run(
     let listener = rest_listener(&config)?;
     let worker_id = advertised_worker_id(&config, &listener);
     let bootstrap = config.bootstrap_servers.join(",");
-    let kafka_cluster_id = wait_for_kafka(&bootstrap, &config).await;
+    let kafka_cluster_id = wait_for_kafka(&bootstrap, &config)
+        .await
+        .with_context(|| format!("cannot connect to Kafka at {bootstrap}"))?;
 
     // Standalone parsing requires the file: this is always set.
     let offsets_file = config
@@ -151,22 +154,22 @@ fn advertised_worker_id(config: &WorkerConfig, listener: &str) -> String {
 }
 
 /// Looks up the Kafka cluster id, retrying while the broker is unreachable (Apache's
-/// worker cannot start without it either), with a log line every attempt.
-async fn wait_for_kafka(bootstrap: &str, config: &WorkerConfig) -> String {
-    let client_settings: Vec<(String, String)> = config
-        .admin_passthrough
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+/// worker cannot start without it either), with a log line every attempt. A refused
+/// login or TLS handshake, or unusable client settings, end start-up at once: retrying
+/// cannot fix them.
+async fn wait_for_kafka(bootstrap: &str, config: &WorkerConfig) -> Result<String, ClusterIdError> {
+    let client_settings: Vec<(String, String)> =
+        config.admin_client_settings().into_iter().collect();
     let mut attempt = 0u32;
     loop {
         attempt += 1;
         match base::kafka_cluster_id(bootstrap, &client_settings).await {
-            Some(id) => {
+            Ok(id) => {
                 tracing::info!(kafka_cluster_id = id, "connected to Kafka");
-                return id;
+                return Ok(id);
             }
-            None => {
+            Err(e) if !e.is_retriable() => return Err(e),
+            Err(_) => {
                 tracing::warn!(
                     bootstrap,
                     attempt,

@@ -5,9 +5,6 @@
 
 use std::time::Duration;
 
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-
 use super::entities::{ConnectorStateInfo, ConnectorTaskId, ServerInfo, TaskInfo};
 use super::plugins::PluginCatalog;
 use super::{HerderError, HerderResult};
@@ -206,26 +203,63 @@ pub fn server_info(kafka_cluster_id: String) -> ServerInfo {
     }
 }
 
-/// The Kafka cluster id behind `bootstrap_servers` (one attempt, on a blocking thread);
-/// `None` when Kafka cannot be reached. `client_settings` are extra librdkafka settings
-/// (security).
+/// Why the cluster id could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterIdError {
+    /// The worker's client settings cannot be used: retrying cannot help.
+    #[error(transparent)]
+    Config(#[from] crate::runtime::kafka::ClientConfigError),
+    /// Kafka refused the login or the TLS handshake: retrying cannot help.
+    #[error("{0}")]
+    Security(String),
+    /// No broker answered in time (down, or not yet up): worth retrying.
+    #[error("cannot reach Kafka")]
+    Unreachable,
+}
+
+impl ClusterIdError {
+    /// Whether another attempt may succeed.
+    pub fn is_retriable(&self) -> bool {
+        matches!(self, ClusterIdError::Unreachable)
+    }
+}
+
+/// The Kafka cluster id behind `bootstrap_servers` (one attempt, on a blocking thread).
+/// `client_settings` are the worker's Java client settings (top-level and `admin.*`:
+/// security), translated like every client's. A refused login or TLS handshake is
+/// reported as such, not as "unreachable".
 pub async fn kafka_cluster_id(
     bootstrap_servers: &str,
     client_settings: &[(String, String)],
-) -> Option<String> {
-    let mut client_config = ClientConfig::new();
-    client_config.set("bootstrap.servers", bootstrap_servers);
-    for (key, value) in client_settings {
-        client_config.set(key, value);
-    }
+) -> Result<String, ClusterIdError> {
+    use crate::runtime::kafka::{ClientKind, SecurityFailures, client_config};
+    use rdkafka::producer::{BaseProducer, Producer};
+
+    let settings: std::collections::BTreeMap<String, String> =
+        client_settings.iter().cloned().collect();
+    let config = client_config(ClientKind::Admin, bootstrap_servers, [&settings])?;
     tokio::task::spawn_blocking(move || {
-        let consumer: BaseConsumer = client_config.create().ok()?;
-        consumer.fetch_metadata(None, Duration::from_secs(3)).ok()?;
-        consumer.client().fetch_cluster_id(Duration::from_secs(5))
+        // A producer, not a consumer: its error events reach the context with
+        // librdkafka's reason text (a consumer's poll gives only the code).
+        let producer: BaseProducer<SecurityFailures> = config
+            .create_with_context(SecurityFailures::default())
+            .map_err(|e| ClusterIdError::Security(e.to_string()))?;
+        let metadata = producer
+            .client()
+            .fetch_metadata(None, Duration::from_secs(5));
+        // Serve the error events queued while connecting.
+        producer.poll(Duration::ZERO);
+        if let Some(failure) = producer.context().failure() {
+            return Err(ClusterIdError::Security(failure));
+        }
+        metadata.map_err(|_| ClusterIdError::Unreachable)?;
+        producer
+            .client()
+            .fetch_cluster_id(Duration::from_secs(5))
+            .ok_or(ClusterIdError::Unreachable)
     })
     .await
-    .ok()
-    .flatten()
+    .unwrap_or(Err(ClusterIdError::Unreachable))
 }
 
 #[cfg(test)]

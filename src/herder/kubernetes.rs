@@ -268,11 +268,12 @@ impl KubernetesHerder {
     async fn fetch_cluster_id(&self) -> HerderResult<String> {
         base::kafka_cluster_id(&self.config.bootstrap_servers, &self.config.client_settings)
             .await
-            .ok_or_else(|| {
-                HerderError::Internal(format!(
+            .map_err(|e| match e {
+                base::ClusterIdError::Unreachable => HerderError::Internal(format!(
                     "Cannot reach Kafka at {} to read its cluster id",
                     self.config.bootstrap_servers
-                ))
+                )),
+                other => HerderError::Internal(other.to_string()),
             })
     }
 

@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 use super::TargetState;
 use super::errors::failure::java;
 use super::errors::{ErrorHandler, HandlerFailure, OriginalRecord, ProcessingError, Stage};
+use super::kafka::SecurityFailures;
 use super::metrics::TaskMetrics;
 use super::pipeline::{Converters, HEADER_CONVERTER_CLASS, sink_record};
 use super::status::{State, TaskStatusReporter};
@@ -33,8 +34,12 @@ use crate::connectors::{
 use crate::data::SinkRecord;
 use crate::runtime::TransformChain;
 
-/// Apache's default `max.poll.records`: the largest batch given to one `put`.
-const MAX_BATCH: usize = 500;
+/// Apache's default `max.poll.records`: the largest batch given to one `put`, unless
+/// the consumer settings name another.
+pub const MAX_POLL_RECORDS: usize = 500;
+
+/// How often the loop looks for a refused login or TLS handshake.
+const SECURITY_CHECK_INTERVAL: Duration = Duration::from_millis(500);
 
 /// What the sink subscribes to: `topics` or `topics.regex`.
 #[derive(Clone, Debug)]
@@ -53,11 +58,19 @@ enum AssignmentChange {
 struct RebalanceContext {
     changes: mpsc::UnboundedSender<AssignmentChange>,
     errors: super::metrics::ClientErrors,
+    /// A refused login or TLS handshake: the task fails with it instead of staying
+    /// RUNNING without a connection.
+    security: SecurityFailures,
 }
 
 impl ClientContext for RebalanceContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
+        self.security.log(level, fac, log_message);
+    }
+
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
         self.errors.report(&error, reason);
+        self.security.observe(&error, reason);
     }
 }
 
@@ -96,6 +109,8 @@ pub struct SinkTaskRunner {
     /// `errors.*` handling, with the dead-letter queue when one is configured.
     pub errors: ErrorHandler,
     pub consumer_config: rdkafka::ClientConfig,
+    /// The largest batch given to one `put` (`max.poll.records`).
+    pub max_batch: usize,
     pub subscription: Subscription,
     pub offset_flush_interval: Duration,
     pub status: TaskStatusReporter,
@@ -112,6 +127,8 @@ enum TaskFailure {
     #[error("Kafka consumer failed: {0}")]
     Consumer(#[from] rdkafka::error::KafkaError),
     #[error("{0}")]
+    Security(String),
+    #[error("{0}")]
     Errors(#[from] HandlerFailure),
 }
 
@@ -125,6 +142,7 @@ impl SinkTaskRunner {
                     task: self.status.id.to_string(),
                     metrics: self.metrics.clone(),
                 },
+                security: SecurityFailures::default(),
             }) {
                 Ok(c) => Arc::new(c),
                 Err(e) => return self.fail(TaskFailure::Consumer(e)).await,
@@ -186,7 +204,8 @@ impl SinkTaskRunner {
         let mut commit_timer = tokio::time::interval(self.offset_flush_interval);
         commit_timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         commit_timer.reset();
-        let mut messages = consumer.stream().ready_chunks(MAX_BATCH);
+        let mut messages = consumer.stream().ready_chunks(self.max_batch);
+        let mut security_check = tokio::time::interval(SECURITY_CHECK_INTERVAL);
         let mut reported = None;
         loop {
             let target = *self.target.borrow_and_update();
@@ -205,6 +224,11 @@ impl SinkTaskRunner {
                 }
                 Some(change) = state.changes.recv() => self.handle_assignment(consumer, state, change).await?,
                 _ = commit_timer.tick() => self.commit(consumer, state, CommitMode::Async).await?,
+                _ = security_check.tick() => {
+                    if let Some(failure) = consumer.context().security.failure() {
+                        return Err(TaskFailure::Security(failure));
+                    }
+                }
                 batch = messages.next() => {
                     let Some(batch) = batch else { return Ok(()) };
                     self.deliver(batch, state).await?;

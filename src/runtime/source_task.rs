@@ -33,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 use super::TargetState;
 use super::errors::failure::java;
 use super::errors::{ErrorHandler, HandlerFailure, OriginalRecord, ProcessingError, Stage};
+use super::kafka::SecurityFailures;
 use super::pipeline::{Converters, HEADER_CONVERTER_CLASS};
 use super::status::{State, TaskStatusReporter};
 use super::storage::OffsetStorageWriter;
@@ -63,11 +64,19 @@ type Ack = (usize, Option<KafkaError>);
 struct AckContext {
     acks: mpsc::UnboundedSender<Ack>,
     errors: super::metrics::ClientErrors,
+    /// A refused login or TLS handshake: the task fails with it instead of staying
+    /// RUNNING while librdkafka retries for ever (`message.timeout.ms=0`).
+    security: SecurityFailures,
 }
 
 impl ClientContext for AckContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
+        self.security.log(level, fac, log_message);
+    }
+
     fn error(&self, error: KafkaError, reason: &str) {
         self.errors.report(&error, reason);
+        self.security.observe(&error, reason);
     }
 }
 
@@ -113,7 +122,12 @@ enum TaskFailure {
     ProducerClosed(&'static str),
     #[error("Failed to create the producer: {0}")]
     CreateProducer(KafkaError),
+    #[error("{0}")]
+    Security(String),
 }
+
+/// How often the loop looks for a refused login or TLS handshake.
+const SECURITY_CHECK_INTERVAL: Duration = Duration::from_millis(500);
 
 impl SourceTaskRunner {
     /// Runs the task until shutdown or failure; reports every state change.
@@ -127,6 +141,7 @@ impl SourceTaskRunner {
                     task: self.status.id.to_string(),
                     metrics: self.metrics.clone(),
                 },
+                security: SecurityFailures::default(),
             });
         let SourceTaskRunner {
             task,
@@ -315,6 +330,7 @@ impl TaskLoop {
         flush_timer.reset();
         let mut reported = None;
         let mut retry = Retry::default();
+        let mut security_check = tokio::time::interval(SECURITY_CHECK_INTERVAL);
         loop {
             let state = *self.target.borrow_and_update();
             if reported != Some(state) {
@@ -350,6 +366,11 @@ impl TaskLoop {
                     pipeline.drain_acks(&mut self.errors)?;
                 }
                 _ = flush_timer.tick() => self.commit_offsets(pipeline).await,
+                _ = security_check.tick() => {
+                    if let Some(failure) = pipeline.producer.context().security.failure() {
+                        return Err(TaskFailure::Security(failure));
+                    }
+                }
                 () = retry.wait(), if !self.poller.is_polling() => {}
                 polled = self.poller.finished(), if self.poller.is_polling() => {
                     match polled {

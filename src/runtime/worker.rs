@@ -17,10 +17,13 @@ use super::config::connector::{
 use super::config::providers::{self, ConfigProviders};
 use super::config::worker::WorkerConfig;
 use super::errors::{DeadLetterQueue, DlqError, DlqSettings, ErrorHandler, LogReporter};
-use super::kafka::{client_config, sink_consumer_defaults, source_producer_defaults};
+use super::kafka::{
+    ClientConfigError, ClientKind, client_config, sink_consumer_defaults, source_producer_defaults,
+    translate_client,
+};
 use super::metrics::TaskMetrics;
 use super::pipeline::{Converters, converter_class_name};
-use super::sink_task::SinkTaskRunner;
+use super::sink_task::{MAX_POLL_RECORDS, SinkTaskRunner};
 use super::source_task::SourceTaskRunner;
 use super::status::{State, Status, StatusStore, TaskId, TaskStatusReporter};
 use super::storage::{OffsetBackingStore, OffsetStorageReader, OffsetStorageWriter};
@@ -49,9 +52,11 @@ pub struct WorkerSettings {
     pub bootstrap_servers: String,
     pub key_converter: ConverterSpec,
     pub value_converter: ConverterSpec,
-    /// Raw `producer.*` settings (prefix stripped), passed to librdkafka.
+    /// Top-level Java client settings, for every client (under the prefixed ones).
+    pub client: BTreeMap<String, String>,
+    /// `producer.*` settings (prefix stripped), Java keys.
     pub producer: BTreeMap<String, String>,
-    /// Raw `consumer.*` settings (prefix stripped), passed to librdkafka.
+    /// `consumer.*` settings (prefix stripped), Java keys.
     pub consumer: BTreeMap<String, String>,
     /// Raw `admin.*` settings (prefix stripped), for the admin client that creates
     /// dead-letter queue topics.
@@ -76,6 +81,7 @@ impl WorkerSettings {
             bootstrap_servers: config.bootstrap_servers.join(","),
             key_converter: converter(&config.key_converter, "key.converter"),
             value_converter: converter(&config.value_converter, "value.converter"),
+            client: config.client_settings.clone().into_iter().collect(),
             producer: config.producer_passthrough.clone().into_iter().collect(),
             consumer: config.consumer_passthrough.clone().into_iter().collect(),
             admin: config.admin_passthrough.clone().into_iter().collect(),
@@ -109,6 +115,9 @@ pub enum WorkerError {
     DeadLetterQueue(#[from] DlqError),
     #[error("Connector {0} not found")]
     UnknownConnector(String),
+    /// The Kafka client settings cannot be used (see `docs/compatibility.md`).
+    #[error(transparent)]
+    ClientConfig(#[from] ClientConfigError),
     #[error(transparent)]
     Plugin(#[from] connectors::RegistryError),
 }
@@ -336,13 +345,15 @@ impl Worker {
                     shutdown.clone(),
                 );
                 let producer_config = client_config(
+                    ClientKind::Producer,
                     &self.settings.bootstrap_servers,
                     [
                         &source_producer_defaults(&format!("connector-producer-{id}")),
+                        &self.settings.client,
                         &self.settings.producer,
                         &prefixed(connector_config, "producer.override."),
                     ],
-                );
+                )?;
                 let runner = SourceTaskRunner {
                     task,
                     converters,
@@ -376,24 +387,27 @@ impl Worker {
                 let mut task = self.plugins.create_sink_task(class)?;
                 let context = Arc::new(RecordingSinkTaskContext::new());
                 task.start(task_config, context.clone()).await?;
-                let consumer_config = client_config(
+                let consumer = translate_client(
+                    ClientKind::Consumer,
                     &self.settings.bootstrap_servers,
                     [
                         &sink_consumer_defaults(
                             &format!("connect-{}", id.connector),
                             &format!("connector-consumer-{id}"),
                         ),
+                        &self.settings.client,
                         &self.settings.consumer,
                         &prefixed(connector_config, "consumer.override."),
                     ],
-                );
+                )?;
                 let runner = SinkTaskRunner {
                     task,
                     context,
                     converters,
                     transforms,
                     errors,
-                    consumer_config,
+                    consumer_config: consumer.config,
+                    max_batch: consumer.max_poll_records.unwrap_or(MAX_POLL_RECORDS),
                     subscription,
                     offset_flush_interval: self.settings.offset_flush_interval,
                     status: reporter,
@@ -448,24 +462,28 @@ impl Worker {
             ("enable.idempotence".to_owned(), "true".to_owned()),
         ]);
         let producer_config = client_config(
+            ClientKind::Producer,
             &self.settings.bootstrap_servers,
             [
                 &producer_defaults,
+                &self.settings.client,
                 &self.settings.producer,
                 &prefixed(connector_config, "producer.override."),
             ],
-        );
+        )?;
         let admin_config = client_config(
+            ClientKind::Admin,
             &self.settings.bootstrap_servers,
             [
                 &BTreeMap::from([(
                     "client.id".to_owned(),
                     format!("connector-dlq-adminclient-{id}"),
                 )]),
+                &self.settings.client,
                 &self.settings.admin,
                 &prefixed(connector_config, "admin.override."),
             ],
-        );
+        )?;
         DeadLetterQueue::create(&settings, id.clone(), &admin_config, &producer_config)
             .await
             .map(Some)

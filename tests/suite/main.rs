@@ -26,6 +26,7 @@ mod quickstart_output;
 mod rest_hostile;
 mod rest_parity;
 mod rest_sidecar;
+mod secured_kafka;
 mod seed_distributed;
 mod standalone_failures;
 mod standalone_seed;

@@ -251,8 +251,12 @@ pub struct WorkerConfig {
     pub access_control_allow_origin: String,
     pub access_control_allow_methods: String,
     pub admin_listeners: Option<Vec<String>>,
-    /// Raw passthrough: every `producer.*` entry, prefix stripped, handed unchecked to the
-    /// producer client (librdkafka option names differ from Java's in places).
+    /// Top-level Java client settings (`security.protocol`, `ssl.*`, `sasl.*`, the client
+    /// keys of `runtime::kafka`'s table): they reach every client the worker makes,
+    /// under the prefixed ones. Holds secrets: never log it.
+    pub client_settings: IndexMap<String, String>,
+    /// Every `producer.*` entry, prefix stripped, Java keys translated by `runtime::kafka`
+    /// for the producers.
     pub producer_passthrough: IndexMap<String, String>,
     /// Raw passthrough: every `consumer.*` entry, prefix stripped, for the consumer client.
     pub consumer_passthrough: IndexMap<String, String>,
@@ -316,6 +320,7 @@ impl WorkerConfig {
         let unknown_keys: Vec<String> = parsed
             .unknown_keys()
             .into_iter()
+            .filter(|k| !crate::runtime::kafka::is_client_key(k))
             .filter(|k| {
                 ![
                     "producer.",
@@ -391,6 +396,11 @@ impl WorkerConfig {
                 .unwrap_or_default()
                 .to_owned(),
             admin_listeners: parsed.list(ADMIN_LISTENERS)?.map(<[String]>::to_vec),
+            client_settings: props
+                .iter()
+                .filter(|(k, _)| crate::runtime::kafka::is_client_key(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             producer_passthrough: strip_prefix(props, "producer."),
             consumer_passthrough: strip_prefix(props, "consumer."),
             // `admin.listeners` (and its `admin.listeners.https.*`) are REST keys, not admin ones.
@@ -402,6 +412,15 @@ impl WorkerConfig {
             notices,
             originals: props.clone(),
         })
+    }
+
+    /// The settings of an admin-like client of the worker itself (the cluster-id lookup):
+    /// top-level client settings, then `admin.*` over them.
+    pub fn admin_client_settings(&self) -> std::collections::BTreeMap<String, String> {
+        let mut settings: std::collections::BTreeMap<String, String> =
+            self.client_settings.clone().into_iter().collect();
+        settings.extend(self.admin_passthrough.clone());
+        settings
     }
 
     /// A converter's own config: the entries under `<converter_key>.`, prefix stripped
@@ -498,6 +517,30 @@ mod tests {
             with("listeners", ""),
             "Invalid value for listeners, at least one URL is expected, ex: http://localhost:8080,https://localhost:8443."
         );
+    }
+
+    #[test]
+    fn top_level_client_settings_reach_every_client() {
+        let mut p = base();
+        p.extend([
+            ("security.protocol", "SASL_SSL"),
+            ("sasl.mechanism", "SCRAM-SHA-512"),
+            ("ssl.truststore.location", "/t.jks"),
+            ("admin.ssl.truststore.location", "/admin.jks"),
+        ]);
+        let config = WorkerConfig::from_props(&props(&p)).unwrap();
+        assert_eq!(
+            config.client_settings,
+            props(&[
+                ("security.protocol", "SASL_SSL"),
+                ("sasl.mechanism", "SCRAM-SHA-512"),
+                ("ssl.truststore.location", "/t.jks"),
+            ])
+        );
+        assert!(config.unknown_keys.is_empty(), "{:?}", config.unknown_keys);
+        let admin = config.admin_client_settings();
+        assert_eq!(admin["ssl.truststore.location"], "/admin.jks");
+        assert_eq!(admin["security.protocol"], "SASL_SSL");
     }
 
     #[test]

@@ -63,6 +63,10 @@ pub enum OffsetStoreError {
     #[error("OffsetStorageWriter has no flush in progress")]
     NoFlushInProgress,
 
+    /// The worker's Kafka client settings cannot be used (`docs/compatibility.md`).
+    #[error(transparent)]
+    ClientConfig(#[from] crate::runtime::kafka::ClientConfigError),
+
     /// A Kafka client of the offset topic failed (creating a client, the topic, a read or a
     /// write); `operation` says which.
     #[error("{operation} for offsets topic '{topic}' failed: {source}")]
@@ -113,6 +117,7 @@ impl OffsetStoreError {
             OffsetStoreError::AlreadyFlushing | OffsetStoreError::NoFlushInProgress => {
                 "flush_state"
             }
+            OffsetStoreError::ClientConfig(_) => "config",
             OffsetStoreError::Kafka { .. }
             | OffsetStoreError::CreateTopic { .. }
             | OffsetStoreError::TopicNotCompacted(_)

@@ -40,6 +40,7 @@ use super::backing_store::{OffsetBackingStore, OffsetUpdates};
 use super::error::OffsetStoreError;
 use super::memory::{OffsetBytes, apply_updates, lookup};
 use crate::runtime::config::worker::WorkerConfig;
+use crate::runtime::kafka::ClientKind;
 
 pub use crate::runtime::config::worker::{
     OFFSET_STORAGE_PARTITIONS, OFFSET_STORAGE_REPLICATION_FACTOR, OFFSET_STORAGE_TOPIC,
@@ -99,18 +100,21 @@ impl KafkaOffsetStoreConfig {
         if let Some(replication_factor) = config.offset_storage_replication_factor {
             store.replication_factor = replication_factor;
         }
+        // Apache's offsets store clients take the worker's top-level settings (security).
+        store.client_settings = config.client_settings.clone().into_iter().collect();
         Some(store)
     }
 
-    /// The settings shared by the admin client, producer and consumer; Java-only client
-    /// settings are dropped the way the worker's other clients drop them.
-    fn client_config(&self) -> ClientConfig {
-        let mut config =
-            crate::runtime::kafka::client_config(&self.bootstrap_servers, [&self.client_settings]);
-        config
-            .set("bootstrap.servers", &self.bootstrap_servers)
-            .set("client.id", format!("{}offsets", self.client_id_base));
-        config
+    /// The settings of one of the store's clients: the worker's top-level client
+    /// settings, translated like every other client's.
+    fn client_config(&self, kind: ClientKind) -> Result<ClientConfig, OffsetStoreError> {
+        let mut config = crate::runtime::kafka::client_config(
+            kind,
+            &self.bootstrap_servers,
+            [&self.client_settings],
+        )?;
+        config.set("client.id", format!("{}offsets", self.client_id_base));
+        Ok(config)
     }
 }
 
@@ -327,7 +331,7 @@ impl KafkaOffsetBackingStore {
         let topic = &self.config.topic;
         let admin: AdminClient<DefaultClientContext> = self
             .config
-            .client_config()
+            .client_config(ClientKind::Admin)?
             .create()
             .map_err(|source| self.kafka_error("creating the admin client", source))?;
         let options = AdminOptions::new().request_timeout(Some(REQUEST_TIMEOUT));
@@ -411,7 +415,7 @@ impl KafkaOffsetBackingStore {
     }
 
     fn create_producer(&self) -> Result<FutureProducer, OffsetStoreError> {
-        let mut config = self.config.client_config();
+        let mut config = self.config.client_config(ClientKind::Producer)?;
         config
             .set("acks", "all")
             .set("enable.idempotence", "true")
@@ -436,7 +440,7 @@ impl KafkaOffsetBackingStore {
             topic: topic.clone(),
             source,
         };
-        let mut client = config.client_config();
+        let mut client = config.client_config(ClientKind::Consumer)?;
         client
             // librdkafka refuses `assign` without a group id, unlike the Java consumer;
             // the group never joins (no subscribe) nor commits, so it stays empty on the
