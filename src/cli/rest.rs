@@ -17,12 +17,12 @@ use axum::routing::get;
 use crate::connectors::Registry;
 use crate::herder::Herder;
 use crate::herder::kubernetes::{KubernetesHerder, KubernetesHerderConfig};
-use crate::java::properties;
 use crate::rest::auth::SecretSources;
 use crate::rest::loggers::Loggers;
 use crate::rest::routes;
 use crate::runtime::WorkerSettings;
-use crate::runtime::config::worker::{WorkerConfig, WorkerMode};
+use crate::runtime::config::worker::WorkerMode;
+use crate::runtime::config::worker_file;
 use crate::runtime::storage::KafkaOffsetStoreConfig;
 use crate::telemetry::LogReloadHandle;
 
@@ -65,7 +65,7 @@ pub struct RestArgs {
 }
 
 pub async fn run(args: RestArgs, log_reload: LogReloadHandle) -> anyhow::Result<ExitCode> {
-    let herder_config = herder_config(&args)?;
+    let herder_config = herder_config(&args).await?;
     // Booting: a missing kubeconfig or service account is fatal.
     let client = kube::Client::try_default()
         .await
@@ -156,12 +156,8 @@ pub async fn run(args: RestArgs, log_reload: LogReloadHandle) -> anyhow::Result<
 }
 
 /// The herder's view of the cluster, from the arguments and the worker properties.
-fn herder_config(args: &RestArgs) -> anyhow::Result<KubernetesHerderConfig> {
-    let path = &args.worker_config;
-    let props = properties::load_file(path)
-        .with_context(|| format!("cannot read worker config {}", path.display()))?;
-    let config = WorkerConfig::from_props_in(WorkerMode::Kubernetes, &props)
-        .with_context(|| format!("invalid worker config {}", path.display()))?;
+async fn herder_config(args: &RestArgs) -> anyhow::Result<KubernetesHerderConfig> {
+    let config = worker_file::load(&args.worker_config, WorkerMode::Kubernetes).await?;
     let settings = WorkerSettings::from_config(args.pod_name.clone(), &config);
     let offsets = KafkaOffsetStoreConfig::from_worker_config(&config);
     Ok(KubernetesHerderConfig {

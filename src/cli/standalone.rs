@@ -13,11 +13,11 @@ use crate::connectors::Registry;
 use crate::herder::Herder;
 use crate::herder::base::{self, ClusterIdError};
 use crate::herder::standalone::StandaloneHerder;
-use crate::java::properties;
 use crate::rest::loggers::Loggers;
 use crate::rest::routes;
 use crate::runtime::config::file as connector_file;
-use crate::runtime::config::worker::WorkerConfig;
+use crate::runtime::config::worker::{WorkerConfig, WorkerMode};
+use crate::runtime::config::worker_file;
 use crate::runtime::storage::{FileOffsetBackingStore, OffsetBackingStore};
 use crate::runtime::{StatusStore, Worker, WorkerSettings};
 use crate::telemetry::LogReloadHandle;
@@ -27,10 +27,7 @@ pub async fn run(
     connector_files: &[PathBuf],
     log_reload: LogReloadHandle,
 ) -> anyhow::Result<ExitCode> {
-    let props = properties::load_file(worker_properties)
-        .with_context(|| format!("cannot read worker config {}", worker_properties.display()))?;
-    let config = WorkerConfig::from_props(&props)
-        .with_context(|| format!("invalid worker config {}", worker_properties.display()))?;
+    let config = worker_file::load(worker_properties, WorkerMode::Standalone).await?;
     // `from_props*` logged the config's notices already.
     // Connector files are read before anything starts, so a typo fails fast.
     let mut connectors = Vec::new();

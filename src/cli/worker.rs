@@ -16,9 +16,9 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use crate::connectors::Registry;
-use crate::java::properties;
 use crate::runtime::config::providers::kubernetes::SecretsConfigProvider;
-use crate::runtime::config::worker::{WorkerConfig, WorkerMode};
+use crate::runtime::config::worker::WorkerMode;
+use crate::runtime::config::worker_file;
 use crate::runtime::storage::{
     FileOffsetBackingStore, KafkaOffsetBackingStore, KafkaOffsetStoreConfig, OffsetBackingStore,
 };
@@ -62,10 +62,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     };
     let properties_path = &args.worker_config;
     let listen = args.listen.clone();
-    let props = properties::load_file(properties_path)
-        .with_context(|| format!("cannot read worker config {}", properties_path.display()))?;
-    let config = WorkerConfig::from_props_in(WorkerMode::Kubernetes, &props)
-        .with_context(|| format!("invalid worker config {}", properties_path.display()))?;
+    let config = worker_file::load(properties_path, WorkerMode::Kubernetes).await?;
     // `from_props*` logged the config's notices already.
     let offsets: Arc<dyn OffsetBackingStore> = if let Some(store_config) =
         KafkaOffsetStoreConfig::from_worker_config(&config)

@@ -10,3 +10,4 @@ pub mod enrich;
 pub mod file;
 pub mod providers;
 pub mod worker;
+pub mod worker_file;

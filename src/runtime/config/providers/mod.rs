@@ -23,6 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
+use indexmap::IndexMap;
+
 use crate::connectors::ConfigMap;
 use crate::runtime::config::worker::{CONFIG_PROVIDERS, WorkerConfig};
 
@@ -184,9 +186,16 @@ type BuiltProvider = Result<Arc<dyn ConfigProvider>, ProviderError>;
 
 /// Each provider the worker config declares, by name, built from its class and params.
 fn declared(config: &WorkerConfig) -> Vec<(String, BuiltProvider)> {
-    let originals = config.originals();
-    config
-        .config_providers
+    declared_in(&config.config_providers, config.originals())
+}
+
+/// Each provider of `names` that `originals` configures (`config.providers.<name>.class`
+/// and `.param.*`), by name.
+fn declared_in(
+    names: &[String],
+    originals: &IndexMap<String, String>,
+) -> Vec<(String, BuiltProvider)> {
+    names
         .iter()
         .filter_map(|name| {
             let prefix = format!("{CONFIG_PROVIDERS}.{name}");
@@ -202,6 +211,36 @@ fn declared(config: &WorkerConfig) -> Vec<(String, BuiltProvider)> {
             Some((name.clone(), built_in(class, &params)))
         })
         .collect()
+}
+
+/// Worker properties with their placeholders resolved by the providers they declare
+/// themselves, as Apache's `WorkerConfig` does (`AbstractConfig.resolveConfigVariables`),
+/// so that a JAAS password can live in a mounted file or Secret. A provider that cannot
+/// be configured, or fails a lookup, stops the worker with its error; a placeholder no
+/// provider answers stays as written.
+pub async fn resolve_worker_properties(
+    props: &IndexMap<String, String>,
+) -> Result<IndexMap<String, String>, ProviderError> {
+    let Some(list) = props.get(CONFIG_PROVIDERS) else {
+        return Ok(props.clone());
+    };
+    // The list's own validation (no empty names) is `WorkerConfig`'s, after this.
+    let names: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let mut providers = ConfigProviders::default();
+    for (name, built) in declared_in(&names, props) {
+        providers = providers.with(&name, built?);
+    }
+    let values: ConfigMap = props.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let resolved = providers.transform(&values).await?;
+    Ok(props
+        .keys()
+        .map(|k| (k.clone(), resolved[k].clone()))
+        .collect())
 }
 
 /// A provider whose configuration was refused.
