@@ -46,6 +46,7 @@ pub fn worker_settings(worker_id: &str) -> crate::runtime::WorkerSettings {
         consumer: Default::default(),
         admin: Default::default(),
         config_providers: Default::default(),
+        override_policy: Default::default(),
         offset_flush_interval: Duration::from_secs(60),
         offset_flush_timeout: Duration::from_secs(5),
         task_shutdown_timeout: Duration::from_secs(5),

@@ -148,11 +148,8 @@ pub const RULES: &[KeyRule] = &[
         "false",
         "source tasks do not create topics from topic.creation.* settings",
     ),
-    fixed(
-        "connector.client.config.override.policy",
-        "All",
-        "connectors may override any producer, consumer and admin setting",
-    ),
+    row("connector.client.config.override.policy", Rule::Config),
+    row("connector.client.config.override.allowlist", Rule::Config),
     // No equivalent.
     row("config.storage.", Rule::Refused(NO_CONFIG_TOPIC)),
     row("status.storage.", Rule::Refused(NO_STATUS_TOPIC)),
@@ -625,7 +622,6 @@ mod tests {
             ("topic.tracking.enable", "true"),
             ("topic.tracking.allow.reset", "true"),
             ("topic.creation.enable", "false"),
-            ("connector.client.config.override.policy", "All"),
         ];
         let mut all = props(&[("bootstrap.servers", "b:9092")]);
         all.extend(props(&accepted));
@@ -647,7 +643,6 @@ mod tests {
             ("internal.key.converter.schemas.enable", "true"),
             ("exactly.once.source.support", "enabled"),
             ("topic.creation.enable", "true"),
-            ("connector.client.config.override.policy", "None"),
             (
                 "header.converter",
                 "org.apache.kafka.connect.storage.StringConverter",

@@ -168,6 +168,7 @@ async fn herder_config(args: &RestArgs) -> anyhow::Result<KubernetesHerderConfig
         client_settings: config.admin_client_settings().into_iter().collect(),
         key_converter: settings.key_converter.class,
         value_converter: settings.value_converter.class,
+        override_policy: settings.override_policy,
         offsets,
     })
 }

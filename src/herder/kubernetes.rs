@@ -33,6 +33,7 @@ use crate::api::{
     restart_task_annotation,
 };
 use crate::connectors::{ConfigMap, ConnectorKind, Registry};
+use crate::runtime::config::override_policy::OverridePolicy;
 use crate::runtime::storage::{
     KafkaOffsetBackingStore, KafkaOffsetStoreConfig, OffsetBackingStore, OffsetMap,
 };
@@ -60,6 +61,8 @@ pub struct KubernetesHerderConfig {
     pub key_converter: String,
     /// The workers' `value.converter` class.
     pub value_converter: String,
+    /// The workers' `connector.client.config.override.policy`.
+    pub override_policy: OverridePolicy,
     /// The offsets topic of the cluster; `None` when the workers keep source offsets in
     /// files (then the offsets endpoints of source connectors answer 500).
     pub offsets: Option<KafkaOffsetStoreConfig>,
@@ -568,6 +571,7 @@ impl Herder for KubernetesHerder {
             registry: &self.registry,
             key_converter: &self.config.key_converter,
             value_converter: &self.config.value_converter,
+            override_policy: &self.config.override_policy,
         }
     }
 

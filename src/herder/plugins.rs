@@ -6,10 +6,12 @@ use indexmap::IndexMap;
 
 use super::entities::{PluginConfigKey, PluginEntry, ValidatedConfig, ValidationInfos};
 use super::{HerderError, HerderResult};
-use crate::config::{ConfigDef, ConfigKey, ConfigType, ConfigValue};
+use crate::config::{ConfigDef, ConfigKey, ConfigType, ConfigValue, ConfigValueInfo};
 use crate::connectors::{ConfigMap, ConnectorKind, Registry};
 use crate::runtime::config::connector::{sink_config_def, sink_topic_problems, source_config_def};
 use crate::runtime::config::enrich::transform_config_infos;
+use crate::runtime::config::override_policy::{OverridePolicy, checked_clients};
+use crate::runtime::kafka::is_secret_key;
 use crate::transforms::plugin_config_keys;
 use crate::transforms::{predicate_plugins, transform_plugins};
 
@@ -20,6 +22,8 @@ pub struct PluginCatalog<'a> {
     pub key_converter: &'a str,
     /// The worker's `value.converter` class.
     pub value_converter: &'a str,
+    /// Which `*.override.*` client settings connectors may use.
+    pub override_policy: &'a OverridePolicy,
 }
 
 impl PluginCatalog<'_> {
@@ -198,6 +202,11 @@ impl PluginCatalog<'_> {
             &connector.config(),
             connector.validate(config),
         );
+        configs.extend(client_override_infos(
+            self.override_policy,
+            plugin.kind(),
+            config,
+        ));
         let version = plugin.version().to_owned();
         for config in &mut configs {
             if config.value.name == PLUGIN_VERSION_KEY
@@ -246,6 +255,48 @@ impl PluginCatalog<'_> {
             configs,
         })
     }
+}
+
+/// One result per client override of the clients a connector of `kind` uses, with the
+/// policy's message on each it refuses (Apache's `validateClientOverrides`). Apache shows
+/// the Java client's definition of a key it knows; this build has no copy of the Java
+/// clients' tables, so the definition is absent (`docs/compatibility.md`). Secret values
+/// are shown as Apache shows passwords.
+fn client_override_infos(
+    policy: &OverridePolicy,
+    kind: ConnectorKind,
+    config: &ConfigMap,
+) -> Vec<ValidatedConfig> {
+    let mut infos = Vec::new();
+    for client in checked_clients(kind, config) {
+        let refused = policy.violations(config, *client);
+        for (key, value) in config
+            .iter()
+            .filter(|(k, _)| k.starts_with(client.prefix()))
+        {
+            let client_key = &key[client.prefix().len()..];
+            let shown = if is_secret_key(client_key) {
+                "[hidden]".to_owned()
+            } else {
+                value.clone()
+            };
+            infos.push(ValidatedConfig {
+                definition: None,
+                value: ConfigValueInfo {
+                    name: key.clone(),
+                    value: Some(shown),
+                    recommended_values: Vec::new(),
+                    errors: refused
+                        .iter()
+                        .filter(|v| &v.key == key)
+                        .map(|v| v.message.clone())
+                        .collect(),
+                    visible: true,
+                },
+            });
+        }
+    }
+    infos
 }
 
 /// Adds the connector's own keys and their results to the runtime's, as Apache's
@@ -326,6 +377,7 @@ mod tests {
             registry,
             key_converter: "org.apache.kafka.connect.json.JsonConverter",
             value_converter: "org.apache.kafka.connect.json.JsonConverter",
+            override_policy: &OverridePolicy::None,
         }
     }
 
@@ -378,5 +430,51 @@ mod tests {
         }
         assert!(entry(&infos, "file").definition.is_some());
         assert_eq!(infos.error_count, 2);
+    }
+
+    #[test]
+    fn a_refused_client_override_is_a_validation_error_with_apaches_message() {
+        let registry = Registry::builtin();
+        let config = crate::fixtures::string_map(&[
+            ("connector.class", "FileStreamSource"),
+            ("name", "n"),
+            ("topic", "t"),
+            ("producer.override.acks", "1"),
+            ("producer.override.sasl.jaas.config", "secret"),
+            ("consumer.override.fetch.min.bytes", "1"),
+        ]);
+        let infos = catalog(&registry).validate_all(&config).unwrap();
+        let acks = entry(&infos, "producer.override.acks");
+        assert_eq!(
+            acks.value.errors,
+            [
+                "The 'None' policy does not allow 'acks' to be overridden in the connector configuration."
+            ]
+        );
+        assert_eq!(
+            entry(&infos, "producer.override.sasl.jaas.config")
+                .value
+                .value
+                .as_deref(),
+            Some("[hidden]")
+        );
+        // A source has no consumer: Apache does not look at these.
+        assert!(
+            infos
+                .configs
+                .iter()
+                .all(|c| c.value.name != "consumer.override.fetch.min.bytes")
+        );
+        assert_eq!(infos.error_count, 2);
+        let refused = catalog(&registry)
+            .validate(&config)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains(
+                "contains the following 2 error(s):\nThe 'None' policy does not allow 'acks'"
+            ),
+            "{refused}"
+        );
     }
 }

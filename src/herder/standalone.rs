@@ -380,6 +380,7 @@ impl Herder for StandaloneHerder {
             registry: self.worker.plugins(),
             key_converter: &settings.key_converter.class,
             value_converter: &settings.value_converter.class,
+            override_policy: &settings.override_policy,
         }
     }
 

@@ -14,6 +14,7 @@ use super::TargetState;
 use super::config::connector::{
     ConnectorConfig, SinkConnectorConfig, TASKS_MAX, connector_config_def,
 };
+use super::config::override_policy::{OverrideClient, OverridePolicy};
 use super::config::providers::{self, ConfigProviders};
 use super::config::worker::WorkerConfig;
 use super::errors::{DeadLetterQueue, DlqError, DlqSettings, ErrorHandler, LogReporter};
@@ -63,6 +64,8 @@ pub struct WorkerSettings {
     pub admin: BTreeMap<String, String>,
     /// `config.providers`: resolve `${provider:path:key}` in connector configs.
     pub config_providers: ConfigProviders,
+    /// Which `*.override.*` client settings connectors may use.
+    pub override_policy: OverridePolicy,
     pub offset_flush_interval: Duration,
     pub offset_flush_timeout: Duration,
     pub task_shutdown_timeout: Duration,
@@ -86,6 +89,7 @@ impl WorkerSettings {
             consumer: config.consumer_passthrough.clone().into_iter().collect(),
             admin: config.admin_passthrough.clone().into_iter().collect(),
             config_providers: ConfigProviders::from_worker_config_or_failing(config),
+            override_policy: config.override_policy.clone(),
             offset_flush_interval: config.offset_flush_interval,
             offset_flush_timeout: config.offset_flush_timeout,
             task_shutdown_timeout: config.task_shutdown_graceful_timeout,
@@ -351,7 +355,7 @@ impl Worker {
                         &source_producer_defaults(&format!("connector-producer-{id}")),
                         &self.settings.client,
                         &self.settings.producer,
-                        &prefixed(connector_config, "producer.override."),
+                        &self.overrides(connector_config, OverrideClient::Producer)?,
                     ],
                 )?;
                 let runner = SourceTaskRunner {
@@ -397,7 +401,7 @@ impl Worker {
                         ),
                         &self.settings.client,
                         &self.settings.consumer,
-                        &prefixed(connector_config, "consumer.override."),
+                        &self.overrides(connector_config, OverrideClient::Consumer)?,
                     ],
                 )?;
                 let runner = SinkTaskRunner {
@@ -426,6 +430,31 @@ impl Worker {
             handle,
             metrics,
         })
+    }
+
+    /// A connector's overrides for one client, once the worker's policy allows them all
+    /// (Apache's `Worker.connectorClientConfigOverrides`; its message lists the refused
+    /// settings, here by name and reason only, since values may be secrets).
+    fn overrides(
+        &self,
+        connector_config: &ConfigMap,
+        client: OverrideClient,
+    ) -> Result<BTreeMap<String, String>, WorkerError> {
+        let violations = self
+            .settings
+            .override_policy
+            .violations(connector_config, client);
+        if !violations.is_empty() {
+            let refused: Vec<String> = violations
+                .iter()
+                .map(|v| format!("[{}: {}]", v.key, v.message))
+                .collect();
+            return Err(WorkerError::Config(format!(
+                "Client Config Overrides not allowed {}",
+                refused.join(", ")
+            )));
+        }
+        Ok(prefixed(connector_config, client.prefix()))
     }
 
     /// `config` with its `${provider:path:key}` placeholders resolved. The result must
@@ -468,7 +497,7 @@ impl Worker {
                 &producer_defaults,
                 &self.settings.client,
                 &self.settings.producer,
-                &prefixed(connector_config, "producer.override."),
+                &self.overrides(connector_config, OverrideClient::Producer)?,
             ],
         )?;
         let admin_config = client_config(
@@ -481,7 +510,7 @@ impl Worker {
                 )]),
                 &self.settings.client,
                 &self.settings.admin,
-                &prefixed(connector_config, "admin.override."),
+                &self.overrides(connector_config, OverrideClient::Admin)?,
             ],
         )?;
         DeadLetterQueue::create(&settings, id.clone(), &admin_config, &producer_config)

@@ -8,6 +8,7 @@
 pub mod connector;
 pub mod enrich;
 pub mod file;
+pub mod override_policy;
 pub mod providers;
 pub mod worker;
 pub mod worker_file;

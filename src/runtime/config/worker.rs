@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
+use super::override_policy::{OVERRIDE_ALLOWLIST, OVERRIDE_POLICY, OverridePolicy};
+
 use crate::config::{
     ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedConfig, ParsedValue,
     Validator, strip_prefix,
@@ -183,6 +185,17 @@ fn common_worker_config_def() -> ConfigDef {
                 .validator(Validator::non_duplicate_list(false, true)),
         )
         .define(
+            ConfigKey::new(OVERRIDE_POLICY, String, Medium,
+                "Class name or alias of the policy that says which Kafka client settings a connector may override (All, None, Principal, Allowlist).")
+                .default_value("All"),
+        )
+        .define(
+            ConfigKey::new(OVERRIDE_ALLOWLIST, List, Medium,
+                "List of client configurations that can be overridden by connectors under the Allowlist policy.")
+                .default_value("")
+                .validator(Validator::non_duplicate_list(true, false)),
+        )
+        .define(
             ConfigKey::new(CONFIG_PROVIDERS, List, Low,
                 "Aliases of the ConfigProvider classes used to resolve ${provider:path:key} references.")
                 .default_value("")
@@ -248,6 +261,8 @@ pub struct WorkerConfig {
     pub plugin_path: Option<Vec<String>>,
     pub client_id: String,
     pub config_providers: Vec<String>,
+    /// `connector.client.config.override.policy` (with its allowlist).
+    pub override_policy: OverridePolicy,
     pub access_control_allow_origin: String,
     pub access_control_allow_methods: String,
     pub admin_listeners: Option<Vec<String>>,
@@ -387,6 +402,10 @@ impl WorkerConfig {
             plugin_path,
             client_id: parsed.string(CLIENT_ID)?.unwrap_or_default().to_owned(),
             config_providers: parsed.list(CONFIG_PROVIDERS)?.unwrap_or_default().to_vec(),
+            override_policy: OverridePolicy::parse(
+                parsed.string(OVERRIDE_POLICY)?.unwrap_or("All"),
+                parsed.list(OVERRIDE_ALLOWLIST)?.unwrap_or_default(),
+            )?,
             access_control_allow_origin: parsed
                 .string(ACCESS_CONTROL_ALLOW_ORIGIN)?
                 .unwrap_or_default()
