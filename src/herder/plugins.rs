@@ -269,28 +269,19 @@ fn client_override_infos(
 ) -> Vec<ValidatedConfig> {
     let mut infos = Vec::new();
     for client in checked_clients(kind, config) {
-        let refused = policy.violations(config, *client);
-        for (key, value) in config
-            .iter()
-            .filter(|(k, _)| k.starts_with(client.prefix()))
-        {
-            let client_key = &key[client.prefix().len()..];
-            let shown = if is_secret_key(client_key) {
+        for checked in policy.check(config, *client) {
+            let shown = if is_secret_key(&checked.client_key) {
                 "[hidden]".to_owned()
             } else {
-                value.clone()
+                config[&checked.key].clone()
             };
             infos.push(ValidatedConfig {
                 definition: None,
                 value: ConfigValueInfo {
-                    name: key.clone(),
+                    name: checked.key,
                     value: Some(shown),
                     recommended_values: Vec::new(),
-                    errors: refused
-                        .iter()
-                        .filter(|v| &v.key == key)
-                        .map(|v| v.message.clone())
-                        .collect(),
+                    errors: checked.refusal.into_iter().collect(),
                     visible: true,
                 },
             });

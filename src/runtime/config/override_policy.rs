@@ -9,6 +9,8 @@
 
 use crate::config::ConfigError;
 use crate::connectors::{ConfigMap, ConnectorKind};
+use crate::data::Value;
+use crate::data::java::hash_map::filled_order;
 
 /// Worker setting naming the policy (Apache's default: `All`).
 pub const OVERRIDE_POLICY: &str = "connector.client.config.override.policy";
@@ -51,6 +53,17 @@ impl OverrideClient {
             OverrideClient::Admin => "admin.override.",
         }
     }
+}
+
+/// One of a connector's overrides, with the policy's verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedOverride {
+    /// The connector config key, prefix included (`producer.override.acks`).
+    pub key: String,
+    /// The client key (`acks`).
+    pub client_key: String,
+    /// Apache's message when the policy refuses it.
+    pub refusal: Option<String>,
 }
 
 /// A connector's override the policy refuses.
@@ -102,18 +115,42 @@ impl OverridePolicy {
         }
     }
 
-    /// The refused overrides of `config` for one client.
-    pub fn violations(&self, config: &ConfigMap, client: OverrideClient) -> Vec<Violation> {
-        config
+    /// Each override of `config` for one client with the policy's verdict, in the order
+    /// Apache reports them: its policy walks the overrides as a Java `HashMap` of the
+    /// client keys.
+    pub fn check(&self, config: &ConfigMap, client: OverrideClient) -> Vec<CheckedOverride> {
+        let client_keys = config
             .keys()
-            .filter_map(|key| {
-                let client_key = key.strip_prefix(client.prefix())?;
-                (!self.allows(client_key)).then(|| Violation {
-                    key: key.clone(),
-                    message: format!(
+            .filter_map(|key| key.strip_prefix(client.prefix()))
+            .map(|k| (Value::String(k.to_owned()), Value::Null))
+            .collect();
+        filled_order(client_keys)
+            .into_iter()
+            .filter_map(|(key, _)| match key {
+                Value::String(client_key) => Some(client_key),
+                _ => None,
+            })
+            .map(|client_key| CheckedOverride {
+                key: format!("{}{client_key}", client.prefix()),
+                refusal: (!self.allows(&client_key)).then(|| {
+                    format!(
                         "The '{}' policy does not allow '{client_key}' to be overridden in the connector configuration.",
                         self.name()
-                    ),
+                    )
+                }),
+                client_key,
+            })
+            .collect()
+    }
+
+    /// The refused overrides of `config` for one client.
+    pub fn violations(&self, config: &ConfigMap, client: OverrideClient) -> Vec<Violation> {
+        self.check(config, client)
+            .into_iter()
+            .filter_map(|checked| {
+                Some(Violation {
+                    message: checked.refusal?,
+                    key: checked.key,
                 })
             })
             .collect()
