@@ -2,7 +2,8 @@
 //! JKS keystores), with the Apache-form client files of `TRIBUTARY_LAB_CLIENT_CONFIGS`:
 //! the seed's FileStreamSource → topic → FileStreamSink runs on `tributary standalone`
 //! and on Apache's `ConnectStandalone` with the same worker file, and both deliver the
-//! same records. A wrong SCRAM password stops start-up within seconds, saying so.
+//! same records. A wrong SCRAM password or an untrusted broker certificate stops start-up
+//! within seconds, saying which.
 
 use crate::common;
 
@@ -186,13 +187,17 @@ fn mtls_jks_keystore() {
     differential("mtls-jks");
 }
 
-#[test]
-fn a_wrong_scram_password_fails_fast_and_says_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let worker = write_worker(dir.path(), "sasl-scram-wrong-password", port);
+/// Starts `tributary standalone` with `worker` and expects it to stop on its own within
+/// 15 s with a log naming the cause (`expected`), and without `secret` in the log.
+fn start_up_fails_fast(
+    worker: &Path,
+    dir: &Path,
+    port: u16,
+    expected: &[&str],
+    secret: Option<&str>,
+) {
     let started = Instant::now();
-    let mut process = WorkerProcess::tributary(&worker, &[], port, dir.path().join("worker.log"));
+    let mut process = WorkerProcess::tributary(worker, &[], port, dir.join("worker.log"));
     let status = loop {
         if let Some(status) = process.child.try_wait().unwrap() {
             break status;
@@ -206,13 +211,51 @@ fn a_wrong_scram_password_fails_fast_and_says_so() {
     };
     let log = process.log_text();
     assert!(!status.success(), "start-up must fail; log:\n{log}");
-    assert!(
-        log.contains("Kafka authentication failed") && log.contains("invalid credentials"),
-        "the message names the cause; log:\n{log}"
+    for part in expected {
+        assert!(
+            log.contains(part),
+            "the message names the cause ({part}); log:\n{log}"
+        );
+    }
+    if let Some(secret) = secret {
+        assert!(!log.contains(secret), "a secret reached the log");
+    }
+}
+
+#[test]
+fn a_wrong_scram_password_fails_fast_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let worker = write_worker(dir.path(), "sasl-scram-wrong-password", port);
+    start_up_fails_fast(
+        &worker,
+        dir.path(),
+        port,
+        &["Kafka authentication failed", "invalid credentials"],
+        Some("not-lab-scram-secret"),
     );
-    assert!(
-        !log.contains("not-lab-scram-secret"),
-        "the password reached the log"
+}
+
+/// TLS to the lab's listener without its CA in the truststore (librdkafka then trusts
+/// only the system's CAs): the broker's certificate is untrusted.
+#[test]
+fn an_untrusted_broker_certificate_fails_fast_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let worker = write_worker(dir.path(), "ssl", port);
+    let text = std::fs::read_to_string(&worker).unwrap();
+    let without_truststore: String = text
+        .lines()
+        .filter(|l| !l.contains("ssl.truststore."))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&worker, without_truststore).unwrap();
+    start_up_fails_fast(
+        &worker,
+        dir.path(),
+        port,
+        &["TLS handshake with Kafka failed"],
+        None,
     );
 }
 
