@@ -63,9 +63,22 @@ impl WorkerProcess {
 
     /// Starts Apache's `ConnectStandalone` from the lab jars.
     pub fn apache(worker: &Path, connectors: &[&Path], rest_port: u16, log: PathBuf) -> Self {
+        Self::apache_in(Path::new("."), worker, connectors, rest_port, log)
+    }
+
+    /// As [`apache`](Self::apache), in the working directory `cwd` (which relative paths,
+    /// and an empty `plugin.path` element, resolve against).
+    pub fn apache_in(
+        cwd: &Path,
+        worker: &Path,
+        connectors: &[&Path],
+        rest_port: u16,
+        log: PathBuf,
+    ) -> Self {
         let lab = super::lab_var("TRIBUTARY_LAB_DIR");
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new(Path::new(&lab).join("lab"))
+            .current_dir(cwd)
             .args(["apache-connect", "standalone"])
             .arg(worker)
             .args(connectors)

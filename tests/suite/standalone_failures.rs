@@ -237,3 +237,89 @@ fn an_unreachable_broker_is_retried_with_a_clear_log_and_no_crash() {
         "it retries: {log}"
     );
 }
+
+/// How one implementation takes a worker file whose `plugin.path` is `plugin_path`:
+/// whether its REST API came up, and its output.
+fn plugin_path_outcome(apache: bool, plugin_path: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let worker = worker_properties(dir.path(), &common::bootstrap_servers(), port, "1000");
+    let mut text = std::fs::read_to_string(&worker).unwrap();
+    text.push_str(&format!("plugin.path={plugin_path}\n"));
+    std::fs::write(&worker, text).unwrap();
+    let log = dir.path().join("worker.log");
+    // An empty element means the working directory to Apache, which then scans it.
+    let mut process = if apache {
+        WorkerProcess::apache_in(dir.path(), &worker, &[], port, log)
+    } else {
+        WorkerProcess::tributary(&worker, &[], port, log)
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if process.child.try_wait().unwrap().is_some() {
+            return (false, process.log_text());
+        }
+        if common::standalone::http_get(&process.url("/connectors")).is_some() {
+            let log = process.log_text();
+            process.kill9();
+            return (true, log);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "apache={apache} plugin.path={plugin_path}: neither up nor exited:\n{}",
+            process.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// `plugin.path` in the forms a migrating user brings, read as Apache 4.3.1 reads them:
+/// an empty value and an empty element are refused with Apache's messages (Apache logs
+/// "Plugin path element is empty" first, then refuses); a missing directory is skipped
+/// with Apache's error line; a directory and a single (uber-)jar are accepted.
+#[test]
+fn plugin_path_is_read_as_apache_reads_it() {
+    let libs = common::kafka_libs();
+    let jar = std::fs::read_dir(&libs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("connect-file-"))
+        })
+        .expect("connect-file jar in the lab's Kafka libs");
+    let missing = "/nonexistent-tributary-plugins";
+    let plugins = tempfile::tempdir().unwrap();
+    std::fs::copy(&jar, plugins.path().join(jar.file_name().unwrap())).unwrap();
+    let plugins_dir = plugins.path().display().to_string();
+    let cases: [(String, bool, &str); 5] = [
+        (
+            String::new(),
+            false,
+            "Configuration 'plugin.path' must not be empty. Valid values include: any non-empty value",
+        ),
+        (
+            format!("{plugins_dir},,{missing}"),
+            false,
+            "Configuration 'plugin.path' values must not be empty.",
+        ),
+        (
+            missing.to_owned(),
+            true,
+            "Could not get listing for plugin path: /nonexistent-tributary-plugins. Ignoring.",
+        ),
+        (plugins_dir.clone(), true, ""),
+        (jar.display().to_string(), true, ""),
+    ];
+    for (value, starts, message) in cases {
+        for apache in [true, false] {
+            let side = if apache { "apache" } else { "tributary" };
+            let (started, log) = plugin_path_outcome(apache, &value);
+            assert_eq!(started, starts, "{side}, plugin.path={value}:\n{log}");
+            assert!(
+                log.contains(message),
+                "{side}, plugin.path={value}: no {message:?} in\n{log}"
+            );
+        }
+    }
+}

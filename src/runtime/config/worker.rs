@@ -180,7 +180,7 @@ fn common_worker_config_def() -> ConfigDef {
         )
         .define(
             ConfigKey::new(PLUGIN_PATH, List, Low,
-                "Directories of Java plugins in Apache Connect; accepted for compatibility and unused here.")
+                "List of paths separated by commas (,) that contain Java plugins in Apache Connect; accepted in the forms Apache accepts and unused by this build.")
                 .default_null()
                 .validator(Validator::non_duplicate_list(false, true)),
         )
@@ -295,6 +295,22 @@ fn required<T>(value: Option<T>, key: &str) -> Result<T, ConfigError> {
     value.ok_or_else(|| ConfigError::Missing(key.to_owned()))
 }
 
+/// What Apache's plugin scanner logs about `plugin.path` elements (a missing one is
+/// skipped with its error line), then the note that this build loads no Java plugins:
+/// the value is accepted in every form Apache accepts, so worker files written for Apache
+/// start unchanged.
+fn plugin_path_notices(elements: &[String]) -> Vec<String> {
+    let mut notices: Vec<String> = elements
+        .iter()
+        .filter(|element| !std::path::Path::new(element.as_str()).exists())
+        .map(|element| format!("Could not get listing for plugin path: {element}. Ignoring."))
+        .collect();
+    notices.push(format!(
+        "{PLUGIN_PATH} is accepted but unused: this build runs only its native connectors, converters and transforms (Java plugins need the plugin host, issue 17)"
+    ));
+    notices
+}
+
 impl WorkerConfig {
     /// Parses a standalone worker's properties.
     pub fn from_props(props: &IndexMap<String, String>) -> Result<Self, ConfigError> {
@@ -327,10 +343,8 @@ impl WorkerConfig {
             ));
         }
         let plugin_path = parsed.list(PLUGIN_PATH)?.map(<[String]>::to_vec);
-        if plugin_path.is_some() {
-            notices.push(format!(
-                "{PLUGIN_PATH} is accepted but unused: Tributary has no Java plugins"
-            ));
+        if let Some(elements) = &plugin_path {
+            notices.extend(plugin_path_notices(elements));
         }
         let unknown_keys: Vec<String> = parsed
             .unknown_keys()
