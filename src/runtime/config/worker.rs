@@ -610,7 +610,8 @@ mod tests {
             props(&[("request.timeout.ms", "1000")])
         );
         assert_eq!(config.unknown_keys, ["some.unknown"]);
-        assert_eq!(config.notices.len(), 3, "{:?}", config.notices);
+        // rest.port, the missing plugin.path directory, plugin.path unused, some.unknown.
+        assert_eq!(config.notices.len(), 4, "{:?}", config.notices);
 
         p.push(("listeners", "http://localhost:8084"));
         let config = WorkerConfig::from_props(&props(&p)).unwrap();
