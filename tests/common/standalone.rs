@@ -33,6 +33,40 @@ pub fn write_properties(path: &Path, entries: &[(&str, &str)]) {
     std::fs::write(path, text).unwrap();
 }
 
+/// Adds `key=value` lines to a properties file.
+pub fn append_properties(path: &Path, entries: &[(&str, &str)]) {
+    let mut text = std::fs::read_to_string(path).unwrap();
+    text.extend(entries.iter().map(|(k, v)| format!("{k}={v}\n")));
+    std::fs::write(path, text).unwrap();
+}
+
+/// Writes `dir/worker.properties` for a standalone worker with String converters, its
+/// offsets in `dir/connect.offsets`, the given flush interval and REST port.
+pub fn string_worker_properties(dir: &Path, bootstrap: &str, port: u16, flush_ms: &str) -> PathBuf {
+    let path = dir.join("worker.properties");
+    write_properties(
+        &path,
+        &[
+            ("bootstrap.servers", bootstrap),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+            (
+                "offset.storage.file.filename",
+                &dir.join("connect.offsets").display().to_string(),
+            ),
+            ("offset.flush.interval.ms", flush_ms),
+            ("listeners", &format!("http://127.0.0.1:{port}")),
+        ],
+    );
+    path
+}
+
 /// A worker process (ours or Apache's) that is killed when dropped.
 pub struct WorkerProcess {
     pub child: Child,

@@ -6,33 +6,23 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::standalone::{WorkerProcess, free_port, http, write_properties};
+use common::standalone::{
+    WorkerProcess, append_properties, free_port, http, string_worker_properties,
+};
 
 /// Starts one side with `policy` (and `extra` worker lines); waits for its REST API.
 fn start(apache: bool, policy: &str, extra: &[(&str, &str)]) -> (WorkerProcess, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let offsets = dir.path().join("connect.offsets").display().to_string();
-    let listeners = format!("http://127.0.0.1:{port}");
-    let mut lines = vec![
-        ("bootstrap.servers", common::bootstrap_servers()),
-        (
-            "key.converter",
-            "org.apache.kafka.connect.storage.StringConverter".to_owned(),
-        ),
-        (
-            "value.converter",
-            "org.apache.kafka.connect.storage.StringConverter".to_owned(),
-        ),
-        ("offset.storage.file.filename", offsets),
-        ("listeners", listeners),
-        ("plugin.discovery", "only_scan".to_owned()),
-        ("connector.client.config.override.policy", policy.to_owned()),
-    ];
-    lines.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let borrowed: Vec<(&str, &str)> = lines.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let worker = dir.path().join("worker.properties");
-    write_properties(&worker, &borrowed);
+    let worker = string_worker_properties(dir.path(), &common::bootstrap_servers(), port, "1000");
+    append_properties(
+        &worker,
+        &[
+            ("plugin.discovery", "only_scan"),
+            ("connector.client.config.override.policy", policy),
+        ],
+    );
+    append_properties(&worker, extra);
     let log = dir.path().join("worker.log");
     let mut process = if apache {
         WorkerProcess::apache(&worker, &[], port, log)
@@ -123,23 +113,15 @@ fn policies_refuse_overrides_as_apache_does() {
 #[test]
 fn an_unknown_policy_stops_start_up_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    let worker = dir.path().join("worker.properties");
-    let offsets = dir.path().join("o").display().to_string();
-    write_properties(
+    let worker = string_worker_properties(
+        dir.path(),
+        &common::bootstrap_servers(),
+        free_port(),
+        "1000",
+    );
+    append_properties(
         &worker,
-        &[
-            ("bootstrap.servers", &common::bootstrap_servers()),
-            (
-                "key.converter",
-                "org.apache.kafka.connect.storage.StringConverter",
-            ),
-            (
-                "value.converter",
-                "org.apache.kafka.connect.storage.StringConverter",
-            ),
-            ("offset.storage.file.filename", &offsets),
-            ("connector.client.config.override.policy", "Sometimes"),
-        ],
+        &[("connector.client.config.override.policy", "Sometimes")],
     );
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_tributary"))
         .arg("standalone")

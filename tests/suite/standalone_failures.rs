@@ -10,32 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::standalone::{WorkerProcess, free_port, read_topic, unique, write_properties};
-
-fn worker_properties(dir: &Path, bootstrap: &str, port: u16, flush_ms: &str) -> PathBuf {
-    let path = dir.join("worker.properties");
-    write_properties(
-        &path,
-        &[
-            ("bootstrap.servers", bootstrap),
-            (
-                "key.converter",
-                "org.apache.kafka.connect.storage.StringConverter",
-            ),
-            (
-                "value.converter",
-                "org.apache.kafka.connect.storage.StringConverter",
-            ),
-            (
-                "offset.storage.file.filename",
-                &dir.join("connect.offsets").display().to_string(),
-            ),
-            ("offset.flush.interval.ms", flush_ms),
-            ("listeners", &format!("http://127.0.0.1:{port}")),
-        ],
-    );
-    path
-}
+use common::standalone::{
+    WorkerProcess, append_properties, free_port, read_topic, string_worker_properties, unique,
+    write_properties,
+};
 
 fn source_properties(dir: &Path, name: &str, topic: &str) -> PathBuf {
     let path = dir.join("source.properties");
@@ -83,7 +61,7 @@ fn kill_9_mid_stream_then_restart_loses_no_line() {
     let port = free_port();
     let topic = unique("kill9");
     let name = unique("kill9-source");
-    let worker = worker_properties(dir.path(), &common::bootstrap_servers(), port, "500");
+    let worker = string_worker_properties(dir.path(), &common::bootstrap_servers(), port, "500");
     let source = source_properties(dir.path(), &name, &topic);
     let source_file = dir.path().join("source.txt");
     std::fs::write(&source_file, "").unwrap();
@@ -176,7 +154,7 @@ fn a_missing_worker_setting_is_named() {
 #[test]
 fn an_unknown_connector_class_lists_the_available_ones() {
     let dir = tempfile::tempdir().unwrap();
-    let worker = worker_properties(
+    let worker = string_worker_properties(
         dir.path(),
         &common::bootstrap_servers(),
         free_port(),
@@ -199,7 +177,7 @@ fn an_unknown_connector_class_lists_the_available_ones() {
 #[test]
 fn a_missing_connector_setting_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let worker = worker_properties(
+    let worker = string_worker_properties(
         dir.path(),
         &common::bootstrap_servers(),
         free_port(),
@@ -221,7 +199,7 @@ fn an_unreachable_broker_is_retried_with_a_clear_log_and_no_crash() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     // Port 1 on loopback: nothing listens there.
-    let worker = worker_properties(dir.path(), "127.0.0.1:1", port, "1000");
+    let worker = string_worker_properties(dir.path(), "127.0.0.1:1", port, "1000");
     let source = source_properties(dir.path(), "unreachable", "t");
     let mut process = WorkerProcess::tributary(&worker, &[&source], port, dir.path().join("w.log"));
     // Each attempt waits up to 5 s for metadata, then 2 s before the next: two attempts
@@ -250,10 +228,8 @@ fn an_unreachable_broker_is_retried_with_a_clear_log_and_no_crash() {
 fn plugin_path_outcome(apache: bool, plugin_path: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let worker = worker_properties(dir.path(), &common::bootstrap_servers(), port, "1000");
-    let mut text = std::fs::read_to_string(&worker).unwrap();
-    text.push_str(&format!("plugin.path={plugin_path}\n"));
-    std::fs::write(&worker, text).unwrap();
+    let worker = string_worker_properties(dir.path(), &common::bootstrap_servers(), port, "1000");
+    append_properties(&worker, &[("plugin.path", plugin_path)]);
     let log = dir.path().join("worker.log");
     // An empty element means the working directory to Apache, which then scans it.
     let mut process = if apache {
