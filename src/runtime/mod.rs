@@ -13,6 +13,7 @@ pub mod source_task;
 pub mod status;
 pub mod storage;
 pub mod submitted;
+pub mod subscription;
 pub mod topics;
 pub mod transform_chain;
 pub mod worker;

@@ -28,6 +28,7 @@ use super::kafka::SecurityFailures;
 use super::metrics::TaskMetrics;
 use super::pipeline::{Converters, HEADER_CONVERTER_CLASS, sink_record};
 use super::status::{State, TaskStatusReporter};
+use super::subscription::{self, Subscription};
 use crate::connectors::{
     ConnectorError, RecordingSinkTaskContext, SinkOffsets, SinkTask, TopicPartition,
 };
@@ -41,12 +42,9 @@ pub const MAX_POLL_RECORDS: usize = 500;
 /// How often the loop looks for a refused login or TLS handshake.
 const SECURITY_CHECK_INTERVAL: Duration = Duration::from_millis(500);
 
-/// What the sink subscribes to: `topics` or `topics.regex`.
-#[derive(Clone, Debug)]
-pub enum Subscription {
-    Topics(Vec<String>),
-    Regex(String),
-}
+/// After a failed listing of the cluster's topics, a `topics.regex` sink tries again
+/// this soon rather than after a whole metadata refresh interval.
+const PATTERN_RETRY: Duration = Duration::from_secs(5);
 
 /// Assignment changes, reported by the consumer's rebalance callback.
 #[derive(Debug)]
@@ -112,6 +110,9 @@ pub struct SinkTaskRunner {
     /// The largest batch given to one `put` (`max.poll.records`).
     pub max_batch: usize,
     pub subscription: Subscription,
+    /// How often a `topics.regex` subscription looks for new matching topics (the
+    /// consumer's `metadata.max.age.ms`).
+    pub topic_refresh: Duration,
     pub offset_flush_interval: Duration,
     pub status: TaskStatusReporter,
     pub target: watch::Receiver<TargetState>,
@@ -147,21 +148,18 @@ impl SinkTaskRunner {
                 Ok(c) => Arc::new(c),
                 Err(e) => return self.fail(TaskFailure::Consumer(e)).await,
             };
-        let subscribed = match &self.subscription {
-            Subscription::Topics(topics) => {
-                let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
-                consumer.subscribe(&topics)
-            }
-            // librdkafka treats a subscription starting with `^` as a regular expression.
-            Subscription::Regex(regex) => consumer.subscribe(&[&format!("^{regex}")]),
-        };
-        if let Err(e) = subscribed {
+        // A `topics.regex` sink subscribes to its matching topics in the loop's first
+        // round of topic refresh.
+        if let Subscription::Topics(topics) = &self.subscription
+            && let Err(e) = subscription::subscribe(consumer.as_ref(), topics)
+        {
             return self.fail(TaskFailure::Consumer(e)).await;
         }
         let mut state = LoopState {
             consumed: SinkOffsets::new(),
             committed: SinkOffsets::new(),
             changes: changes_rx,
+            pattern_topics: None,
         };
         let outcome = self.run_loop(&consumer, &mut state).await;
         match outcome {
@@ -206,6 +204,10 @@ impl SinkTaskRunner {
         commit_timer.reset();
         let mut messages = consumer.stream().ready_chunks(self.max_batch);
         let mut security_check = tokio::time::interval(SECURITY_CHECK_INTERVAL);
+        // Due at once: a pattern subscription is made on the first round.
+        let topic_refresh = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(topic_refresh);
+        let follows_pattern = matches!(self.subscription, Subscription::Regex(_));
         let mut reported = None;
         loop {
             let target = *self.target.borrow_and_update();
@@ -224,6 +226,10 @@ impl SinkTaskRunner {
                 }
                 Some(change) = state.changes.recv() => self.handle_assignment(consumer, state, change).await?,
                 _ = commit_timer.tick() => self.commit(consumer, state, CommitMode::Async).await?,
+                _ = &mut topic_refresh, if follows_pattern => {
+                    let next = self.refresh_pattern_topics(consumer, state).await?;
+                    topic_refresh.as_mut().reset(tokio::time::Instant::now() + next);
+                }
                 _ = security_check.tick() => {
                     if let Some(failure) = consumer.context().security.failure() {
                         return Err(TaskFailure::Security(failure));
@@ -234,6 +240,32 @@ impl SinkTaskRunner {
                     self.deliver(batch, state).await?;
                     self.apply_requests(consumer, state).await?;
                 }
+            }
+        }
+    }
+
+    /// Re-lists the topics `topics.regex` matches and, when they changed, subscribes to
+    /// exactly those; returns when to look again.
+    async fn refresh_pattern_topics(
+        &mut self,
+        consumer: &Arc<StreamConsumer<RebalanceContext>>,
+        state: &mut LoopState,
+    ) -> Result<Duration, TaskFailure> {
+        let Subscription::Regex(regex) = &self.subscription else {
+            return Ok(self.topic_refresh);
+        };
+        match subscription::matching_topics(consumer, regex).await {
+            Ok(topics) => {
+                if state.pattern_topics.as_ref() != Some(&topics) {
+                    tracing::info!(task = %self.status.id, ?topics, "topics.regex matches");
+                    subscription::subscribe(consumer.as_ref(), &topics)?;
+                    state.pattern_topics = Some(topics);
+                }
+                Ok(self.topic_refresh)
+            }
+            Err(e) => {
+                tracing::warn!(task = %self.status.id, error = %e, "cannot list topics for topics.regex; trying again");
+                Ok(PATTERN_RETRY)
             }
         }
     }
@@ -526,6 +558,9 @@ struct LoopState {
     /// What was last committed per partition.
     committed: SinkOffsets,
     changes: mpsc::UnboundedReceiver<AssignmentChange>,
+    /// The topics a `topics.regex` subscription holds now (`None` before the first
+    /// listing, and for a `topics` subscription).
+    pattern_topics: Option<Vec<String>>,
 }
 
 fn consumer_assignment(consumer: &StreamConsumer<RebalanceContext>) -> Vec<TopicPartition> {

@@ -45,6 +45,10 @@ pub struct ConverterSpec {
     pub config: BTreeMap<String, String>,
 }
 
+/// How often a `topics.regex` sink looks for new topics without `metadata.max.age.ms`
+/// (the Java consumer's default, 5 minutes).
+const TOPIC_REFRESH: Duration = Duration::from_secs(300);
+
 /// What the worker needs from its configuration (standalone properties or the
 /// `KafkaConnect` spec).
 #[derive(Clone, Debug)]
@@ -404,6 +408,11 @@ impl Worker {
                         &self.overrides(connector_config, OverrideClient::Consumer)?,
                     ],
                 )?;
+                let topic_refresh = consumer
+                    .config
+                    .get("metadata.max.age.ms")
+                    .and_then(|ms| ms.parse().ok())
+                    .map_or(TOPIC_REFRESH, Duration::from_millis);
                 let runner = SinkTaskRunner {
                     task,
                     context,
@@ -412,6 +421,7 @@ impl Worker {
                     errors,
                     consumer_config: consumer.config,
                     max_batch: consumer.max_poll_records.unwrap_or(MAX_POLL_RECORDS),
+                    topic_refresh,
                     subscription,
                     offset_flush_interval: self.settings.offset_flush_interval,
                     status: reporter,

@@ -33,6 +33,21 @@ pub fn write_properties(path: &Path, entries: &[(&str, &str)]) {
     std::fs::write(path, text).unwrap();
 }
 
+/// Writes `lines` as record values to `topic` on the lab's broker (creating the topic).
+pub fn produce_lines(topic: &str, lines: &[&str]) {
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", super::bootstrap_servers())
+        .create()
+        .unwrap();
+    for line in lines {
+        producer
+            .send(BaseRecord::<(), _>::to(topic).payload(*line))
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(30)).unwrap();
+}
+
 /// Adds `key=value` lines to a properties file.
 pub fn append_properties(path: &Path, entries: &[(&str, &str)]) {
     let mut text = std::fs::read_to_string(path).unwrap();

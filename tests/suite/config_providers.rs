@@ -8,23 +8,8 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use common::standalone::{
-    WorkerProcess, free_port, http_get, unique, wait_for_lines, write_properties,
+    WorkerProcess, free_port, http_get, produce_lines, unique, wait_for_lines, write_properties,
 };
-use rdkafka::ClientConfig;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-
-fn produce_lines(topic: &str, lines: &[&str]) {
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", common::bootstrap_servers())
-        .create()
-        .unwrap();
-    for line in lines {
-        producer
-            .send(BaseRecord::<(), _>::to(topic).payload(*line))
-            .unwrap();
-    }
-    producer.flush(Duration::from_secs(30)).unwrap();
-}
 
 #[test]
 fn file_provider_secrets_are_used_but_never_shown() {

@@ -29,6 +29,7 @@ mod rest_parity;
 mod rest_sidecar;
 mod secured_kafka;
 mod seed_distributed;
+mod sink_topics_regex;
 mod standalone_failures;
 mod standalone_seed;
 mod transforms_parity;

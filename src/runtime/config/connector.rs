@@ -6,7 +6,8 @@ use crate::config::{
     ConfigDef, ConfigError, ConfigKey, ConfigType, Importance, ParsedConfig, ParsedValue,
     Validator, Width, parse_list, strip_prefix,
 };
-use crate::runtime::sink_task::Subscription;
+use crate::runtime::subscription::Subscription;
+use crate::transforms::routing::java_regex::{self, JavaRegex};
 use indexmap::IndexMap;
 
 pub const NAME: &str = "name";
@@ -180,11 +181,10 @@ pub fn sink_config_def() -> ConfigDef {
                 .group(COMMON_GROUP, 4).width(Width::Long).display_name("Topics"),
         )
         .define(
-            // Apache also compiles the value as a java.util.regex.Pattern here; Java's regex
-            // dialect is not Rust's, so that check is left to the consumer that subscribes.
             ConfigKey::new(TOPICS_REGEX, String, High,
                 "Regular expression giving topics to consume. Under the hood, the regex is compiled to a <code>java.util.regex.Pattern</code>. Only one of topics or topics.regex should be specified.")
-                .default_value("").group(COMMON_GROUP, 4).width(Width::Long).display_name("Topics regex"),
+                .default_value("").validator(java_regex::validator())
+                .group(COMMON_GROUP, 4).width(Width::Long).display_name("Topics regex"),
         )
         .define(
             ConfigKey::new(DLQ_TOPIC_NAME, String, Medium,
@@ -363,8 +363,9 @@ pub struct SinkConnectorConfig {
     pub common: ConnectorConfig,
     /// `topics`; empty when `topics.regex` is used.
     pub topics: Vec<String>,
-    /// `topics.regex`, when used.
-    pub topics_regex: Option<String>,
+    /// `topics.regex`, when used: matched against whole topic names, as Java's
+    /// `Pattern.matcher(topic).matches()` does.
+    pub topics_regex: Option<JavaRegex>,
     /// `errors.deadletterqueue.topic.name`, when set.
     pub dlq_topic_name: Option<String>,
     pub dlq_topic_replication_factor: i16,
@@ -381,7 +382,11 @@ impl SinkConnectorConfig {
         Ok(SinkConnectorConfig {
             common: ConnectorConfig::from_parsed(&parsed)?,
             topics: parsed.list(TOPICS)?.unwrap_or_default().to_vec(),
-            topics_regex: (!regex.is_empty()).then(|| regex.to_owned()),
+            topics_regex: if regex.is_empty() {
+                None
+            } else {
+                Some(JavaRegex::compile(TOPICS_REGEX, regex)?)
+            },
             dlq_topic_name: (!dlq.is_empty()).then(|| dlq.to_owned()),
             dlq_topic_replication_factor: parsed.short(DLQ_TOPIC_REPLICATION_FACTOR)?.unwrap_or(3),
             dlq_context_headers_enable: parsed
@@ -649,7 +654,10 @@ mod tests {
         assert_eq!(sink.dlq_topic_name.as_deref(), Some("dlq"));
         assert_eq!(sink.dlq_topic_replication_factor, 3);
         let sink = with(&[("topics.regex", "t-.*")]).unwrap();
-        assert_eq!(sink.topics_regex.as_deref(), Some("t-.*"));
+        assert_eq!(
+            sink.topics_regex.as_ref().map(JavaRegex::pattern),
+            Some("t-.*")
+        );
         assert!(sink.topics.is_empty());
     }
 

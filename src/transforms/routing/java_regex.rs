@@ -64,6 +64,11 @@ impl JavaRegex {
         Ok(JavaRegex { find, whole })
     }
 
+    /// The pattern as written.
+    pub fn pattern(&self) -> &str {
+        self.find.as_str()
+    }
+
     /// `Matcher.matches`: the pattern matches the entire input.
     pub fn matches(&self, input: &str) -> bool {
         self.whole.is_match(input)
