@@ -9,14 +9,16 @@
 //! source's offsets (the sidecar reads them back over the same listener), and the
 //! password appears in none of: the ConfigMap, the worker and sidecar logs, the
 //! connectors' REST config and status, the resources' status and the namespace's events.
-//! A wrong password stops the worker at start-up within seconds, naming the cause. A
+//! The same with `authentication.type: tls` on the mTLS listener, the client certificate
+//! and key from a Secret. A wrong password stops the worker at start-up within seconds,
+//! naming the cause. A
 //! trusted-certificate `pattern` is expanded from the Secret's keys, or, matching none,
 //! reported in the `Ready` condition and an event.
 
 use crate::common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::files::{append, lines, sink_has};
@@ -34,8 +36,9 @@ use kube::Client;
 use kube::api::{Api, PostParams};
 use serde_json::Value;
 use tributary::api::{
-    AuthenticationType, CertSecretSource, ClientTls, KafkaClientAuthentication, KafkaConnect,
-    KafkaConnectSpec, KafkaConnector, PasswordSecretSource,
+    AuthenticationType, CertAndKeySecretSource, CertSecretSource, ClientTls,
+    KafkaClientAuthentication, KafkaConnect, KafkaConnectSpec, KafkaConnector,
+    PasswordSecretSource,
 };
 use tributary::controller::security::SECRETS_ROOT;
 
@@ -73,15 +76,19 @@ async fn create_secret(client: &Client, ns: &str, name: &str, data: &[(&str, &[u
         .unwrap();
 }
 
-/// The `KafkaConnect` of these tests: one worker on the SASL_SSL listener, trusting the
-/// CA of Secret `kafka-ca`, SCRAM-SHA-512 as `username` with the password of Secret
-/// `connect-user`, its offsets in `offsets_topic`.
-fn secured_cluster(username: &str, offsets_topic: &str) -> KafkaConnect {
+/// The `KafkaConnect` of these tests: one worker on `bootstrap`, trusting the CA of
+/// Secret `kafka-ca`, authenticating with `authentication`, its offsets in
+/// `offsets_topic`.
+fn secured_cluster(
+    bootstrap: String,
+    authentication: KafkaClientAuthentication,
+    offsets_topic: &str,
+) -> KafkaConnect {
     KafkaConnect::new(
         CLUSTER,
         KafkaConnectSpec {
             replicas: 1,
-            bootstrap_servers: common::lab_var("KAFKA_SASL_SSL_BOOTSTRAP_SERVERS"),
+            bootstrap_servers: bootstrap,
             offsets_topic: Some(offsets_topic.to_owned()),
             config: BTreeMap::from([
                 ("key.converter".into(), STRING_CONVERTER.into()),
@@ -97,27 +104,58 @@ fn secured_cluster(username: &str, offsets_topic: &str) -> KafkaConnect {
                     pattern: None,
                 }],
             }),
-            authentication: Some(KafkaClientAuthentication {
-                type_: AuthenticationType::ScramSha512,
-                certificate_and_key: None,
-                username: Some(username.to_owned()),
-                password_secret: Some(PasswordSecretSource {
-                    secret_name: "connect-user".into(),
-                    password: "password".into(),
-                }),
-                client_id: None,
-                client_secret: None,
-                token_endpoint_uri: None,
-                scope: None,
-            }),
+            authentication: Some(authentication),
             ..KafkaConnectSpec::default()
         },
     )
 }
 
-/// The namespace with the Secrets (`password` as the SCRAM password; the Secrets also
-/// hold keys the spec does not use, which must not reach the pods), the operator and the
-/// `KafkaConnect`; then what the operator wrote: the ConfigMap's worker.properties.
+fn no_authentication(type_: AuthenticationType) -> KafkaClientAuthentication {
+    KafkaClientAuthentication {
+        type_,
+        certificate_and_key: None,
+        username: None,
+        password_secret: None,
+        client_id: None,
+        client_secret: None,
+        token_endpoint_uri: None,
+        scope: None,
+    }
+}
+
+/// SCRAM-SHA-512 as the lab's user, the password in Secret `connect-user`, key `password`.
+fn scram() -> KafkaClientAuthentication {
+    KafkaClientAuthentication {
+        username: Some(lab_scram_user().0),
+        password_secret: Some(PasswordSecretSource {
+            secret_name: "connect-user".into(),
+            password: "password".into(),
+        }),
+        ..no_authentication(AuthenticationType::ScramSha512)
+    }
+}
+
+/// The lab's client certificate and key from Secret `connect-user` (Strimzi's key names).
+fn client_certificate() -> KafkaClientAuthentication {
+    KafkaClientAuthentication {
+        certificate_and_key: Some(CertAndKeySecretSource {
+            secret_name: "connect-user".into(),
+            certificate: "user.crt".into(),
+            key: "user.key".into(),
+        }),
+        ..no_authentication(AuthenticationType::Tls)
+    }
+}
+
+/// A file of the lab's Kafka TLS material (`ca.crt`, `client.crt`, `client.key`).
+fn lab_tls_file(name: &str) -> Vec<u8> {
+    std::fs::read(PathBuf::from(common::lab_var("TRIBUTARY_LAB_KAFKA_TLS")).join(name)).unwrap()
+}
+
+/// The namespace with Secret `kafka-ca` (the lab CA as `ca.crt`) and Secret
+/// `connect-user` (`user_keys`; both Secrets also hold a key the spec does not use, which
+/// must not reach the pods), the operator and the `KafkaConnect` of
+/// [`secured_cluster`]; then what the operator wrote: the ConfigMap's worker.properties.
 struct Cluster {
     client: Client,
     ns: String,
@@ -127,35 +165,45 @@ struct Cluster {
 }
 
 impl Cluster {
-    async fn start(prefix: &str, password: &str) -> Cluster {
+    async fn start(
+        prefix: &str,
+        bootstrap: String,
+        authentication: KafkaClientAuthentication,
+        user_keys: &[(&str, &[u8])],
+    ) -> Cluster {
         let client = lab_client().await;
         install_crds();
         let ns = create_namespace(&client, prefix).await;
         let dir = tempfile::tempdir().unwrap();
-        let ca =
-            std::fs::read(PathBuf::from(common::lab_var("TRIBUTARY_LAB_KAFKA_TLS")).join("ca.crt"))
-                .unwrap();
         create_secret(
             &client,
             &ns,
             "kafka-ca",
-            &[("ca.crt", &ca), ("ca.password", b"not-for-the-pods")],
+            &[
+                ("ca.crt", &lab_tls_file("ca.crt")),
+                ("ca.password", b"not-for-the-pods"),
+            ],
         )
         .await;
-        create_secret(
-            &client,
-            &ns,
-            "connect-user",
-            &[("password", password.as_bytes()), ("other", b"unused")],
-        )
-        .await;
-        let (username, _) = lab_scram_user();
+        let mut user = user_keys.to_vec();
+        user.push(("other", b"not-for-the-pods"));
+        create_secret(&client, &ns, "connect-user", &user).await;
         let _operator = Operator::start_in(&client, &ns);
         let topic = format!("{ns}-offsets");
         Api::<KafkaConnect>::namespaced(client.clone(), &ns)
-            .create(&PostParams::default(), &secured_cluster(&username, &topic))
+            .create(
+                &PostParams::default(),
+                &secured_cluster(bootstrap, authentication, &topic),
+            )
             .await
             .unwrap();
+        // The StatefulSet is the last child a reconcile applies: once it is there, the
+        // ConfigMap of the same reconcile is too.
+        let sets: Api<StatefulSet> = Api::namespaced(client.clone(), &ns);
+        eventually("the worker StatefulSet", TIMEOUT, || async {
+            sets.get_opt(&format!("{CLUSTER}-worker")).await.ok()?
+        })
+        .await;
         let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
         let properties = eventually("the worker ConfigMap", TIMEOUT, || async {
             let map = config_maps
@@ -178,8 +226,9 @@ impl Cluster {
     /// pod template, mounted where the worker container mounts it, with the keys it
     /// projects, under `<dir>/secrets` for the mount root; then `<dir>/worker.properties`,
     /// the ConfigMap's with only that root rewritten. Checks that the REST container has
-    /// the same mounts, read-only.
-    async fn mount_secrets(&self) {
+    /// the same mounts, read-only, and that exactly the `expected` `<secret>/<key>`s are
+    /// mounted.
+    async fn mount_secrets(&self, expected: &[&str]) {
         let set = Api::<StatefulSet>::namespaced(self.client.clone(), &self.ns)
             .get(&format!("{CLUSTER}-worker"))
             .await
@@ -230,8 +279,7 @@ impl Cluster {
         }
         mounted.sort();
         assert_eq!(
-            mounted,
-            ["connect-user/password", "kafka-ca/ca.crt"],
+            mounted, expected,
             "only the keys the settings read reach the pods"
         );
         std::fs::write(
@@ -245,20 +293,104 @@ impl Cluster {
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+
+    /// A worker pod (worker and sidecar processes) with the mounted Secrets; the seed's
+    /// file source and sink through the secured listener: records flow, both connectors
+    /// are RUNNING, and the offsets topic (on that listener) holds the source's offset
+    /// past the last line, which the sidecar reads back through the same settings.
+    async fn run_file_connectors(&self) -> Pod {
+        let ns = &self.ns;
+        let dir = self.dir.path();
+        let worker = start_worker(CLUSTER, &format!("{CLUSTER}-worker-0"), ns, dir);
+        let port = free_port();
+        let rest = spawn_logged(
+            &mut rest_command(CLUSTER, ns, dir, port),
+            dir.join("rest.log"),
+            "tributary rest",
+        );
+        let base = format!("http://127.0.0.1:{port}");
+
+        let source = self.path("source.txt");
+        let sink = self.path("sink.txt");
+        std::fs::write(&source, "").unwrap();
+        let topic = format!("{ns}-files");
+        let connectors: Api<KafkaConnector> = Api::namespaced(self.client.clone(), ns);
+        for c in file_connectors(CLUSTER, &source, &sink, &topic) {
+            connectors.create(&PostParams::default(), &c).await.unwrap();
+        }
+
+        // Records flow: source file → topic (over the secured listener) → sink file.
+        let sent = lines("secured line", 10);
+        append(&source, &sent);
+        eventually("the lines in the sink file", TIMEOUT, || async {
+            sink_has(&sink, &sent)
+        })
+        .await;
+        let records = read_topic(&topic, sent.len(), Duration::from_secs(30));
+        assert_eq!(records.len(), sent.len(), "records in {topic}");
+
+        // Both connectors RUNNING, as the sidecar reports them.
+        for name in ["file-source", "file-sink"] {
+            eventually(&format!("{name} RUNNING"), TIMEOUT, || async {
+                let (code, body) = http("GET", &format!("{base}/connectors/{name}/status"), None)?;
+                let status: Value = serde_json::from_str(&body).ok()?;
+                (code == 200
+                    && status["connector"]["state"] == "RUNNING"
+                    && status["tasks"][0]["state"] == "RUNNING")
+                    .then_some(())
+            })
+            .await;
+        }
+
+        let end = std::fs::metadata(&source).unwrap().len();
+        let offsets = eventually(
+            "the source's offsets through the sidecar",
+            TIMEOUT,
+            || async {
+                let (code, body) = http(
+                    "GET",
+                    &format!("{base}/connectors/file-source/offsets"),
+                    None,
+                )?;
+                let offsets: Value = serde_json::from_str(&body).ok()?;
+                let position = offsets["offsets"][0]["offset"]["position"].as_u64()?;
+                (code == 200 && position == end).then_some(offsets)
+            },
+        )
+        .await;
+        assert_eq!(
+            offsets["offsets"][0]["partition"]["filename"],
+            source.display().to_string(),
+            "{offsets}"
+        );
+        let offset_records = read_topic(&format!("{ns}-offsets"), 1, Duration::from_secs(30));
+        let key = String::from_utf8_lossy(offset_records[0].key.as_deref().unwrap_or_default())
+            .into_owned();
+        assert!(
+            key.starts_with("[\"file-source\",{\"filename\":"),
+            "offsets topic key: {key}"
+        );
+        Pod { worker, rest, base }
+    }
 }
 
-fn start_rest(ns: &str, dir: &Path, port: u16) -> Process {
-    spawn_logged(
-        &mut rest_command(CLUSTER, ns, dir, port),
-        dir.join("rest.log"),
-        "tributary rest",
-    )
+/// The processes playing one worker pod, and the sidecar's REST address.
+struct Pod {
+    worker: Process,
+    rest: Process,
+    base: String,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scram_and_the_lab_ca_from_secrets_run_the_seeds_file_connectors() {
     let (_, password) = lab_scram_user();
-    let cluster = Cluster::start("operator-secured", &password).await;
+    let cluster = Cluster::start(
+        "operator-secured",
+        common::lab_var("KAFKA_SASL_SSL_BOOTSTRAP_SERVERS"),
+        scram(),
+        &[("password", password.as_bytes())],
+    )
+    .await;
     let ns = cluster.ns.clone();
 
     // The operator's settings: Apache's keys, placeholders for the Secrets' contents.
@@ -286,77 +418,11 @@ async fn scram_and_the_lab_ca_from_secrets_run_the_seeds_file_connectors() {
         )),
         "{properties}"
     );
-    assert!(!properties.contains(&password), "{properties}");
 
-    cluster.mount_secrets().await;
-    let dir = cluster.dir.path();
-    let worker = start_worker(CLUSTER, &format!("{CLUSTER}-worker-0"), &ns, dir);
-    let port = free_port();
-    let rest = start_rest(&ns, dir, port);
-    let base = format!("http://127.0.0.1:{port}");
-
-    let source = cluster.path("source.txt");
-    let sink = cluster.path("sink.txt");
-    std::fs::write(&source, "").unwrap();
-    let topic = format!("{ns}-files");
-    let connectors: Api<KafkaConnector> = Api::namespaced(cluster.client.clone(), &ns);
-    for c in file_connectors(CLUSTER, &source, &sink, &topic) {
-        connectors.create(&PostParams::default(), &c).await.unwrap();
-    }
-
-    // Records flow: source file → topic (over SASL_SSL) → sink file.
-    let sent = lines("secured line", 10);
-    append(&source, &sent);
-    eventually("the lines in the sink file", TIMEOUT, || async {
-        sink_has(&sink, &sent)
-    })
-    .await;
-    let records = read_topic(&topic, sent.len(), Duration::from_secs(30));
-    assert_eq!(records.len(), sent.len(), "records in {topic}");
-
-    // Both connectors RUNNING, as the sidecar reports them.
-    for name in ["file-source", "file-sink"] {
-        eventually(&format!("{name} RUNNING"), TIMEOUT, || async {
-            let (code, body) = http("GET", &format!("{base}/connectors/{name}/status"), None)?;
-            let status: Value = serde_json::from_str(&body).ok()?;
-            (code == 200
-                && status["connector"]["state"] == "RUNNING"
-                && status["tasks"][0]["state"] == "RUNNING")
-                .then_some(())
-        })
+    cluster
+        .mount_secrets(&["connect-user/password", "kafka-ca/ca.crt"])
         .await;
-    }
-
-    // The offsets topic, on the secured listener, holds the source's offset past the
-    // last line; the sidecar reads it back through the same settings.
-    let end = std::fs::metadata(&source).unwrap().len();
-    let offsets = eventually(
-        "the source's offsets through the sidecar",
-        TIMEOUT,
-        || async {
-            let (code, body) = http(
-                "GET",
-                &format!("{base}/connectors/file-source/offsets"),
-                None,
-            )?;
-            let offsets: Value = serde_json::from_str(&body).ok()?;
-            let position = offsets["offsets"][0]["offset"]["position"].as_u64()?;
-            (code == 200 && position == end).then_some(offsets)
-        },
-    )
-    .await;
-    assert_eq!(
-        offsets["offsets"][0]["partition"]["filename"],
-        source.display().to_string(),
-        "{offsets}"
-    );
-    let offset_records = read_topic(&format!("{ns}-offsets"), 1, Duration::from_secs(30));
-    let key =
-        String::from_utf8_lossy(offset_records[0].key.as_deref().unwrap_or_default()).into_owned();
-    assert!(
-        key.starts_with("[\"file-source\",{\"filename\":"),
-        "offsets topic key: {key}"
-    );
+    let Pod { worker, rest, base } = cluster.run_file_connectors().await;
 
     // The password is nowhere the user or an operator can read.
     let mut places: Vec<(String, String)> = vec![
@@ -404,11 +470,74 @@ async fn scram_and_the_lab_ca_from_secrets_run_the_seeds_file_connectors() {
     delete_namespace(&cluster.client, &ns).await;
 }
 
+/// `authentication.type: tls` on the lab's mTLS listener: the client certificate and key
+/// come from a Secret (as Strimzi's `user.crt`/`user.key`) through the PEM keystore
+/// settings; the key never enters the ConfigMap or the logs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_certificate_from_a_secret_runs_the_seeds_file_connectors() {
+    let key = lab_tls_file("client.key");
+    let cluster = Cluster::start(
+        "operator-mtls",
+        common::lab_var("KAFKA_MTLS_BOOTSTRAP_SERVERS"),
+        client_certificate(),
+        &[
+            ("user.crt", &lab_tls_file("client.crt")),
+            ("user.key", &key),
+        ],
+    )
+    .await;
+    let root = format!("{SECRETS_ROOT}/connect-user");
+    for line in [
+        "security.protocol=SSL".to_owned(),
+        "ssl.keystore.type=PEM".into(),
+        format!("ssl.keystore.certificate.chain=${{tributarysecrets:{root}:user.crt}}"),
+        format!("ssl.keystore.key=${{tributarysecrets:{root}:user.key}}"),
+    ] {
+        assert!(
+            cluster.properties.lines().any(|l| l == line),
+            "{line}: {}",
+            cluster.properties
+        );
+    }
+    cluster
+        .mount_secrets(&[
+            "connect-user/user.crt",
+            "connect-user/user.key",
+            "kafka-ca/ca.crt",
+        ])
+        .await;
+    let Pod { worker, rest, .. } = cluster.run_file_connectors().await;
+    // The key's base64 body, line by line, is in none of them.
+    let key_text = String::from_utf8(key).unwrap();
+    let key_line = key_text.lines().nth(1).unwrap();
+    for (place, text) in [
+        ("ConfigMap", cluster.properties.clone()),
+        ("worker log", worker.log_text()),
+        ("sidecar log", rest.log_text()),
+    ] {
+        assert!(
+            !text.contains(key_line),
+            "the private key appears in the {place}"
+        );
+    }
+    drop(rest);
+    drop(worker);
+    delete_namespace(&cluster.client, &cluster.ns).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_in_the_secret_stops_the_worker_naming_the_cause() {
     let wrong = "not-the-lab-scram-password";
-    let cluster = Cluster::start("operator-secured-wrong", wrong).await;
-    cluster.mount_secrets().await;
+    let cluster = Cluster::start(
+        "operator-secured-wrong",
+        common::lab_var("KAFKA_SASL_SSL_BOOTSTRAP_SERVERS"),
+        scram(),
+        &[("password", wrong.as_bytes())],
+    )
+    .await;
+    cluster
+        .mount_secrets(&["connect-user/password", "kafka-ca/ca.crt"])
+        .await;
     let dir = cluster.dir.path();
     let started = Instant::now();
     let mut worker = start_worker(CLUSTER, &format!("{CLUSTER}-worker-0"), &cluster.ns, dir);
