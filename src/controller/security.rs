@@ -161,13 +161,7 @@ pub async fn read_secret_keys(
             Err(error) => return Err(error.into()),
         };
         // Only the key names leave this function; the values are dropped here.
-        let names = secret
-            .data
-            .iter()
-            .flat_map(|d| d.keys())
-            .chain(secret.string_data.iter().flat_map(|d| d.keys()))
-            .cloned()
-            .collect();
+        let names = secret.data.iter().flat_map(|d| d.keys()).cloned().collect();
         keys.insert(name, names);
     }
     Ok(keys)
