@@ -8,6 +8,8 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::security::{ClientTls, KafkaClientAuthentication};
+
 /// A Kafka Connect worker cluster: the operator runs it as a StatefulSet of worker pods
 /// with the REST sidecar, and assigns the connectors bound to it to those workers.
 #[derive(CustomResource, Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
@@ -31,6 +33,7 @@ use serde::{Deserialize, Serialize};
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(transform = super::security::spec_rules)]
 pub struct KafkaConnectSpec {
     /// Number of worker pods (0 or more; 1 when unset). `kubectl scale` sets it.
     #[serde(default = "default_replicas")]
@@ -46,6 +49,11 @@ pub struct KafkaConnectSpec {
     pub image: Option<String>,
 
     /// Worker configuration in Connect's keys (`key.converter`, `offset.flush.interval.ms`, ...).
+    /// With `tls` or `authentication` set, the keys they manage are refused here
+    /// (`security.protocol`, `ssl.truststore.*`, `ssl.keystore.*`, `ssl.key.password`,
+    /// `sasl.mechanism`, `sasl.jaas.config`, ..., also under `producer.`, `consumer.`
+    /// and `admin.`); other client settings (`ssl.endpoint.identification.algorithm`,
+    /// `ssl.cipher.suites`, `producer.compression.type`, ...) stay yours.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub config: BTreeMap<String, String>,
 
@@ -56,6 +64,18 @@ pub struct KafkaConnectSpec {
     /// Compacted topic that stores source offsets in Apache's format; `<name>-offsets` when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offsets_topic: Option<String>,
+
+    /// TLS to the brokers: `security.protocol` becomes `SSL` (`SASL_SSL` with SASL
+    /// authentication), trusting the CA certificates of `trustedCertificates`. Every
+    /// client of the workers and the REST sidecar uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<ClientTls>,
+
+    /// How the workers authenticate to the brokers: `tls` (client certificate),
+    /// `scram-sha-512`, `scram-sha-256`, `plain` or `oauth`. Credentials come from
+    /// Secrets mounted into the worker pods; their values never enter the ConfigMap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<KafkaClientAuthentication>,
 }
 
 fn default_replicas() -> i32 {

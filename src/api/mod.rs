@@ -6,6 +6,7 @@ mod connector;
 pub mod distributed;
 mod labels;
 mod lease;
+pub mod security;
 
 pub use connect::{KafkaConnect, KafkaConnectSpec, KafkaConnectStatus};
 pub use connector::{
@@ -15,6 +16,10 @@ pub use connector::{
 };
 pub use labels::{CLUSTER_LABEL, COMPONENT_LABEL, selector_labels, selector_string};
 pub use lease::LeaseTiming;
+pub use security::{
+    AuthenticationType, CertAndKeySecretSource, CertSecretSource, ClientTls, GenericSecretSource,
+    KafkaClientAuthentication, PasswordSecretSource,
+};
 
 use kube::CustomResourceExt;
 

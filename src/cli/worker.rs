@@ -16,6 +16,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use crate::connectors::Registry;
+use crate::herder::base;
 use crate::runtime::config::providers::kubernetes::SecretsConfigProvider;
 use crate::runtime::config::worker::WorkerMode;
 use crate::runtime::config::worker_file;
@@ -63,6 +64,18 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let properties_path = &args.worker_config;
     let listen = args.listen.clone();
     let config = worker_file::load(properties_path, WorkerMode::Kubernetes).await?;
+    let mut settings = WorkerSettings::from_config(identity.pod.clone(), &config);
+    // As standalone does at start-up: Kafka refusing the login or the TLS handshake (a
+    // wrong password in a mounted Secret, an untrusted CA) stops the pod at once with the
+    // cause in its log; otherwise the offsets topic's admin call would only time out after
+    // 30 s, saying "timed out". An unreachable broker is left to the offset store.
+    let client_settings: Vec<(String, String)> =
+        config.admin_client_settings().into_iter().collect();
+    if let Err(error) = base::kafka_cluster_id(&settings.bootstrap_servers, &client_settings).await
+        && !error.is_retriable()
+    {
+        return Err(error).context("cannot connect to Kafka");
+    }
     // `from_props*` logged the config's notices already.
     let offsets: Arc<dyn OffsetBackingStore> = if let Some(store_config) =
         KafkaOffsetStoreConfig::from_worker_config(&config)
@@ -86,7 +99,6 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
     let client = kube::Client::try_default()
         .await
         .context("cannot build a Kubernetes client (kubeconfig or in-cluster config)")?;
-    let mut settings = WorkerSettings::from_config(identity.pod.clone(), &config);
     // `${secrets:<namespace>/<name>:<key>}` in connector configs: always available on a
     // Kubernetes worker, beside the providers the worker config declares; the operator's
     // Role grants `get` on exactly the Secrets the cluster's connectors reference.

@@ -25,6 +25,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::resources::{self, ChildNames};
+use super::security::{self, SecurityError};
 use super::{Context, Error, FIELD_MANAGER, Result};
 use crate::api::{CLUSTER_LABEL, KafkaConnect, KafkaConnectStatus, KafkaConnector};
 
@@ -72,7 +73,17 @@ impl KafkaConnect {
             .list(&ListParams::default().labels(&format!("{CLUSTER_LABEL}={name}")))
             .await?
             .items;
-        let children = resources::build(self, &bound, &ctx.default_image)?;
+        // A spec whose security settings cannot be written is the user's to fix: it is
+        // reported in the status (and an event) and looked at again, not retried as a
+        // failure; the children stay as they were, so running workers keep running.
+        let built = security::read_secret_keys(&ctx.client, &namespace, &self.spec)
+            .await
+            .and_then(|keys| resources::build(self, &bound, &ctx.default_image, &keys));
+        let children = match built {
+            Ok(children) => children,
+            Err(Error::Security(error)) => return self.refuse(ctx, &error).await,
+            Err(error) => return Err(error),
+        };
         let client = &ctx.client;
         apply(client, &namespace, &children.config_map).await?;
         apply(client, &namespace, &children.service_account).await?;
@@ -100,6 +111,7 @@ impl KafkaConnect {
         let ready = ready_condition(
             &previous.conditions,
             generation,
+            "True",
             "WorkersApplied",
             format!(
                 "worker resources applied; {} of {} workers live",
@@ -107,9 +119,54 @@ impl KafkaConnect {
                 self.spec.replicas
             ),
         );
+        self.write_status(ctx, ready, workers).await?;
+        Ok(Action::requeue(RESYNC))
+    }
+
+    /// Reports a spec whose security settings cannot be applied: `Ready` False with the
+    /// reason and message (they name fields, Secrets and keys, never a value), and a
+    /// Warning event when that message is new.
+    async fn refuse(&self, ctx: &Context, error: &SecurityError) -> Result<Action> {
+        let namespace = self
+            .namespace()
+            .ok_or(Error::MissingField("metadata.namespace"))?;
+        let previous = self.status.clone().unwrap_or_default();
+        let message = error.to_string();
+        let repeated = previous
+            .conditions
+            .iter()
+            .any(|c| c.type_ == "Ready" && c.status == "False" && c.message == message);
+        if !repeated {
+            self.publish(ctx, EventType::Warning, error.reason(), message.clone())
+                .await;
+        }
+        let ready = ready_condition(
+            &previous.conditions,
+            self.metadata.generation,
+            "False",
+            error.reason(),
+            message,
+        );
+        let workers = live_workers(&ctx.client, &namespace, &self.name_any()).await?;
+        self.write_status(ctx, ready, workers).await?;
+        // A Secret may appear or gain the key later; look again as a healthy cluster would.
+        Ok(Action::requeue(RESYNC))
+    }
+
+    /// Applies the status: `ready`, the live `workers`, the scale selector.
+    async fn write_status(
+        &self,
+        ctx: &Context,
+        ready: Condition,
+        workers: Vec<String>,
+    ) -> Result<()> {
+        let name = self.name_any();
+        let namespace = self
+            .namespace()
+            .ok_or(Error::MissingField("metadata.namespace"))?;
         let status = KafkaConnectStatus {
             conditions: vec![ready],
-            observed_generation: generation,
+            observed_generation: self.metadata.generation,
             replicas: Some(workers.len() as i32),
             workers,
             selector: Some(resources::selector_string(&name)),
@@ -126,7 +183,7 @@ impl KafkaConnect {
             &Patch::Apply(patch),
         )
         .await?;
-        Ok(Action::requeue(RESYNC))
+        Ok(())
     }
 
     /// Deletes the children (they also carry owner references for a garbage collector).
@@ -244,10 +301,10 @@ pub async fn live_workers(
 fn ready_condition(
     previous: &[Condition],
     generation: Option<i64>,
+    status: &str,
     reason: &str,
     message: String,
 ) -> Condition {
-    let status = "True";
     let last_transition_time = previous
         .iter()
         .find(|c| c.type_ == "Ready" && c.status == status)

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod placement;
 pub mod readiness;
 pub mod resources;
+pub mod security;
 pub mod unbound;
 
 use std::future::Future;
@@ -59,6 +60,10 @@ pub enum Error {
     /// This replica lost the leader lease; the process should exit and restart.
     #[error("lost the leader lease {0}")]
     LeadershipLost(String),
+
+    /// `spec.tls` or `spec.authentication` cannot be applied as written.
+    #[error(transparent)]
+    Security(#[from] security::SecurityError),
 }
 
 impl Error {
@@ -75,6 +80,7 @@ impl Error {
             Error::Json(_) => "json",
             Error::MissingField(_) => "missing_field",
             Error::LeadershipLost(_) => "leadership_lost",
+            Error::Security(_) => "security",
         }
     }
 }

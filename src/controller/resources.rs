@@ -10,14 +10,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapVolumeSource, Container, ContainerPort, EnvVar, EnvVarSource,
-    HTTPGetAction, ObjectFieldSelector, PodSpec, PodTemplateSpec, Probe, Service, ServiceAccount,
-    ServicePort, ServiceSpec, Volume, VolumeMount,
+    HTTPGetAction, KeyToPath, ObjectFieldSelector, PodSpec, PodTemplateSpec, Probe,
+    SecretVolumeSource, Service, ServiceAccount, ServicePort, ServiceSpec, Volume, VolumeMount,
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::{Resource, ResourceExt};
 
+use super::security::{self, ClientSecurity, SecretKeys};
 use super::{Error, Result};
 pub use crate::api::{COMPONENT_LABEL, selector_labels, selector_string};
 use crate::api::{GROUP, KafkaConnect, KafkaConnector};
@@ -71,11 +72,13 @@ pub struct Children {
 
 /// Builds the children of `connect`. `connectors` are the `KafkaConnector`s bound to it
 /// (their `${secrets:...}` references decide the Role's secret rule); `default_image` is
-/// used when the spec names none.
+/// used when the spec names none; `secret_keys` are the keys of the Secrets that
+/// `spec.tls` patterns refer to ([`security::read_secret_keys`]).
 pub fn build(
     connect: &KafkaConnect,
     connectors: &[KafkaConnector],
     default_image: &str,
+    secret_keys: &SecretKeys,
 ) -> Result<Children> {
     let name = connect.name_any();
     let namespace = connect
@@ -92,7 +95,8 @@ pub fn build(
         owner_references: Some(vec![owner.clone()]),
         ..ObjectMeta::default()
     };
-    let properties = worker_properties(connect);
+    let security = security::client_security(&connect.spec, secret_keys)?;
+    let properties = worker_properties(connect, &security);
     let config_hash = format!("{:016x}", fnv1a(properties.as_bytes()));
     let secrets = referenced_secrets(&namespace, connectors);
 
@@ -154,6 +158,7 @@ pub fn build(
             meta(&names.workers),
             default_image,
             config_hash,
+            &security,
         ),
     })
 }
@@ -237,11 +242,14 @@ pub fn referenced_secrets(namespace: &str, connectors: &[KafkaConnector]) -> BTr
     names
 }
 
-/// The worker config file: the spec's `config` in Connect keys, then the keys the operator
-/// owns (`bootstrap.servers`, `group.id`, `offset.storage.topic`), which win.
-pub fn worker_properties(connect: &KafkaConnect) -> String {
+/// The worker config file: the spec's `config` in Connect keys, the client security
+/// settings of `spec.tls`/`spec.authentication` (which the spec's `config` may not set,
+/// except `config.providers`, which they extend), then the keys the operator owns
+/// (`bootstrap.servers`, `group.id`, `offset.storage.topic`), which win.
+pub fn worker_properties(connect: &KafkaConnect, security: &ClientSecurity) -> String {
     let name = connect.name_any();
     let mut config = connect.spec.config.clone();
+    config.extend(security.settings.clone());
     config.insert(
         "bootstrap.servers".into(),
         connect.spec.bootstrap_servers.clone(),
@@ -304,6 +312,7 @@ fn stateful_set(
     metadata: ObjectMeta,
     default_image: &str,
     config_hash: String,
+    security: &ClientSecurity,
 ) -> StatefulSet {
     let cluster = connect.name_any();
     let image = connect
@@ -345,6 +354,7 @@ fn stateful_set(
         period_seconds: Some(10),
         ..Probe::default()
     };
+    let (volumes, mounts) = volumes(names, security);
     let container = |name: &str, command: &str, port_name: &str, port: i32| Container {
         name: name.into(),
         image: Some(image.clone()),
@@ -358,12 +368,7 @@ fn stateful_set(
         }]),
         liveness_probe: Some(probe("/healthz", port_name)),
         readiness_probe: Some(probe("/readyz", port_name)),
-        volume_mounts: Some(vec![VolumeMount {
-            name: "config".into(),
-            mount_path: CONFIG_DIR.into(),
-            read_only: Some(true),
-            ..VolumeMount::default()
-        }]),
+        volume_mounts: Some(mounts.clone()),
         ..Container::default()
     };
     let mut worker = container("worker", "worker", "health", WORKER_HEALTH_PORT);
@@ -392,14 +397,7 @@ fn stateful_set(
                 spec: Some(PodSpec {
                     service_account_name: Some(names.workers.clone()),
                     containers: vec![worker, rest],
-                    volumes: Some(vec![Volume {
-                        name: "config".into(),
-                        config_map: Some(ConfigMapVolumeSource {
-                            name: names.config_map.clone(),
-                            ..ConfigMapVolumeSource::default()
-                        }),
-                        ..Volume::default()
-                    }]),
+                    volumes: Some(volumes),
                     ..PodSpec::default()
                 }),
             },
@@ -407,6 +405,57 @@ fn stateful_set(
         }),
         ..StatefulSet::default()
     }
+}
+
+/// The pod's volumes and the mounts of both containers: the ConfigMap at [`CONFIG_DIR`],
+/// and each Secret of `security` read-only at its own directory under
+/// [`security::SECRETS_ROOT`], projecting only the keys the settings read (the kubelet
+/// refuses to start a pod whose Secret lacks one, naming it). The REST sidecar gets the
+/// same mounts: it reads the same worker properties for its offsets clients.
+fn volumes(names: &ChildNames, security: &ClientSecurity) -> (Vec<Volume>, Vec<VolumeMount>) {
+    let mut volumes = vec![Volume {
+        name: "config".into(),
+        config_map: Some(ConfigMapVolumeSource {
+            name: names.config_map.clone(),
+            ..ConfigMapVolumeSource::default()
+        }),
+        ..Volume::default()
+    }];
+    let mut mounts = vec![VolumeMount {
+        name: "config".into(),
+        mount_path: CONFIG_DIR.into(),
+        read_only: Some(true),
+        ..VolumeMount::default()
+    }];
+    // Volume names must be DNS labels; Secret names may be longer and hold dots, so the
+    // volumes are numbered in Secret name order (stable for an unchanged spec).
+    for (index, (secret, keys)) in security.mounts.iter().enumerate() {
+        let name = format!("secret-{index}");
+        volumes.push(Volume {
+            name: name.clone(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(secret.clone()),
+                items: Some(
+                    keys.iter()
+                        .map(|key| KeyToPath {
+                            key: key.clone(),
+                            path: key.clone(),
+                            ..KeyToPath::default()
+                        })
+                        .collect(),
+                ),
+                ..SecretVolumeSource::default()
+            }),
+            ..Volume::default()
+        });
+        mounts.push(VolumeMount {
+            name,
+            mount_path: security::mount_path(secret),
+            read_only: Some(true),
+            ..VolumeMount::default()
+        });
+    }
+    (volumes, mounts)
 }
 
 /// True when `owner` is the controller owner reference of `connect`.
@@ -445,7 +494,7 @@ mod tests {
 
     #[test]
     fn worker_properties_put_operator_keys_last_and_escape() {
-        let text = worker_properties(&cluster());
+        let text = worker_properties(&cluster(), &ClientSecurity::default());
         let props = crate::java::properties::parse_str(&text).unwrap();
         let get = |k: &str| props.get(k).map(String::as_str);
         assert_eq!(get("bootstrap.servers"), Some("k:9092"));
@@ -456,7 +505,7 @@ mod tests {
 
     #[test]
     fn children_carry_owner_labels_and_replicas() {
-        let children = build(&cluster(), &[], "img:1").unwrap();
+        let children = build(&cluster(), &[], "img:1", &SecretKeys::new()).unwrap();
         let sts = children.stateful_set;
         let owner = &sts.metadata.owner_references.as_ref().unwrap()[0];
         assert!(is_owned_by(owner, &cluster()));
@@ -501,7 +550,7 @@ mod tests {
         ];
         let secrets = referenced_secrets("ns", &connectors);
         assert_eq!(secrets.into_iter().collect::<Vec<_>>(), ["db", "tls"]);
-        let children = build(&cluster(), &connectors, "img").unwrap();
+        let children = build(&cluster(), &connectors, "img", &SecretKeys::new()).unwrap();
         let rules = children.role.rules.unwrap();
         let secret_rule = rules
             .iter()
@@ -509,5 +558,142 @@ mod tests {
             .unwrap();
         assert_eq!(secret_rule.verbs, ["get"]);
         assert_eq!(secret_rule.resource_names.as_ref().unwrap(), &["db", "tls"]);
+    }
+
+    /// The operator's part and the kubelet's part of a secured cluster: the StatefulSet
+    /// mounts each Secret (only the keys used) into both containers, and the worker
+    /// properties, read from files standing for those mounts, resolve to the Secrets'
+    /// contents while the ConfigMap holds only placeholders.
+    #[tokio::test]
+    async fn a_secured_cluster_mounts_its_secrets_and_its_workers_resolve_them() {
+        use crate::api::{AuthenticationType, CertSecretSource, ClientTls};
+        use crate::api::{KafkaClientAuthentication, PasswordSecretSource};
+        use crate::runtime::config::worker::WorkerMode;
+        use crate::runtime::config::worker_file;
+
+        let mut connect = cluster();
+        connect.spec.config.extend([
+            (
+                "value.converter".to_string(),
+                "org.apache.kafka.connect.json.JsonConverter".to_string(),
+            ),
+            ("config.providers".into(), "env".into()),
+            (
+                "config.providers.env.class".into(),
+                "org.apache.kafka.common.config.provider.EnvVarConfigProvider".into(),
+            ),
+        ]);
+        connect.spec.tls = Some(ClientTls {
+            trusted_certificates: ["ca-a", "ca-b"]
+                .map(|secret| CertSecretSource {
+                    secret_name: secret.into(),
+                    certificate: Some("ca.crt".into()),
+                    pattern: None,
+                })
+                .to_vec(),
+        });
+        connect.spec.authentication = Some(KafkaClientAuthentication {
+            type_: AuthenticationType::ScramSha512,
+            certificate_and_key: None,
+            username: Some("connect".into()),
+            password_secret: Some(PasswordSecretSource {
+                secret_name: "connect-user".into(),
+                password: "password".into(),
+            }),
+            client_id: None,
+            client_secret: None,
+            token_endpoint_uri: None,
+            scope: None,
+        });
+        let children = build(&connect, &[], "img", &SecretKeys::new()).unwrap();
+        let properties = children.config_map.data.unwrap()[WORKER_PROPERTIES].clone();
+        let pod = children.stateful_set.spec.unwrap().template.spec.unwrap();
+
+        // Volumes: the ConfigMap, then one per Secret with only the keys used.
+        let volumes = pod.volumes.unwrap();
+        let secrets: Vec<(&str, &str, Vec<&str>)> = volumes
+            .iter()
+            .filter_map(|v| {
+                let secret = v.secret.as_ref()?;
+                let items = secret.items.as_ref()?.iter().map(|i| i.key.as_str());
+                Some((
+                    v.name.as_str(),
+                    secret.secret_name.as_deref()?,
+                    items.collect(),
+                ))
+            })
+            .collect();
+        assert_eq!(
+            secrets,
+            [
+                ("secret-0", "ca-a", vec!["ca.crt"]),
+                ("secret-1", "ca-b", vec!["ca.crt"]),
+                ("secret-2", "connect-user", vec!["password"]),
+            ]
+        );
+        for container in &pod.containers {
+            let mounts: Vec<(&str, &str, Option<bool>)> = container
+                .volume_mounts
+                .iter()
+                .flatten()
+                .map(|m| (m.name.as_str(), m.mount_path.as_str(), m.read_only))
+                .collect();
+            assert_eq!(
+                mounts,
+                [
+                    ("config", "/etc/tributary", Some(true)),
+                    ("secret-0", "/opt/tributary/secrets/ca-a", Some(true)),
+                    ("secret-1", "/opt/tributary/secrets/ca-b", Some(true)),
+                    (
+                        "secret-2",
+                        "/opt/tributary/secrets/connect-user",
+                        Some(true)
+                    ),
+                ],
+                "{}",
+                container.name
+            );
+        }
+
+        // The kubelet's part: the Secrets' keys as files under a root of our own.
+        let root = tempfile::tempdir().unwrap();
+        let root_path = root.path().display().to_string();
+        let ca_a = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        let ca_b = "-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n";
+        for (secret, key, value) in [
+            ("ca-a", "ca.crt", ca_a),
+            ("ca-b", "ca.crt", ca_b),
+            ("connect-user", "password", "pa55-w0rd"),
+        ] {
+            let dir = root.path().join(secret);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(key), value).unwrap();
+        }
+        assert!(!properties.contains("pa55-w0rd") && !properties.contains("AAAA"));
+        let file = root.path().join("worker.properties");
+        std::fs::write(
+            &file,
+            properties.replace(security::SECRETS_ROOT, &root_path),
+        )
+        .unwrap();
+        let config = worker_file::load(&file, WorkerMode::Kubernetes)
+            .await
+            .unwrap();
+        let settings = &config.client_settings;
+        assert_eq!(settings["security.protocol"], "SASL_SSL");
+        assert_eq!(settings["sasl.mechanism"], "SCRAM-SHA-512");
+        assert_eq!(
+            settings["sasl.jaas.config"],
+            "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"connect\" password=\"pa55-w0rd\";"
+        );
+        assert_eq!(
+            settings["ssl.truststore.certificates"],
+            format!("{ca_a}\n{ca_b}")
+        );
+        // The user's own provider is still declared, beside the operator's.
+        assert_eq!(
+            config.originals()["config.providers"],
+            "env,tributarysecrets"
+        );
     }
 }

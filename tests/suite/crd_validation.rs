@@ -123,6 +123,187 @@ fn the_api_server_validates_connectors_and_clusters() {
     }
 }
 
+/// `spec.tls` and `spec.authentication`: the type-dependent fields, `tls` authentication
+/// without `tls`, and `spec.config` keys that they manage are refused by the API server,
+/// each with a message that names what is wrong.
+#[test]
+fn the_api_server_validates_cluster_security() {
+    install_crds();
+    let ns = Namespace::new("crd-security");
+    let secured = |name: &str, security: &str| {
+        cluster(name, &format!("  bootstrapServers: k:9093\n{security}"))
+    };
+    let scram = "  authentication:\n    type: scram-sha-512\n    username: connect\n    passwordSecret:\n      secretName: connect-user\n      password: password\n";
+
+    let good = [
+        secured("tls-empty", "  tls: {}\n"),
+        secured(
+            "scram",
+            &format!(
+                "  tls:\n    trustedCertificates:\n    - secretName: cluster-ca\n      certificate: ca.crt\n    - secretName: bundle\n      pattern: \"*.crt\"\n{scram}"
+            ),
+        ),
+        secured(
+            "plain-no-tls",
+            "  authentication:\n    type: plain\n    username: u\n    passwordSecret:\n      secretName: s\n      password: p\n",
+        ),
+        secured(
+            "mtls",
+            "  tls:\n    trustedCertificates:\n    - secretName: ca\n      certificate: ca.crt\n  authentication:\n    type: tls\n    certificateAndKey:\n      secretName: user\n      certificate: user.crt\n      key: user.key\n",
+        ),
+        secured(
+            "oauth",
+            "  tls: {}\n  authentication:\n    type: oauth\n    clientId: connect\n    clientSecret:\n      secretName: oauth\n      key: secret\n    tokenEndpointUri: https://sso.example/token\n    scope: kafka\n",
+        ),
+        // Client settings the security fields do not manage stay the user's.
+        secured(
+            "own-settings",
+            &format!(
+                "  tls: {{}}\n{scram}  config:\n    ssl.endpoint.identification.algorithm: \"\"\n    producer.compression.type: zstd\n"
+            ),
+        ),
+        // Without tls/authentication, security settings in config are the user's.
+        secured("config-only", "  config:\n    security.protocol: SSL\n"),
+    ];
+    for yaml in &good {
+        let out = create(&ns.0, yaml);
+        assert!(
+            out.status.success(),
+            "rejected a good object:\n{yaml}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    let bad = [
+        (
+            secured(
+                "tls-auth-no-tls",
+                "  authentication:\n    type: tls\n    certificateAndKey:\n      secretName: user\n      certificate: user.crt\n      key: user.key\n",
+            ),
+            "authentication type tls requires spec.tls",
+        ),
+        (
+            secured(
+                "tls-no-cert",
+                "  tls: {}\n  authentication:\n    type: tls\n",
+            ),
+            "type tls requires certificateAndKey",
+        ),
+        (
+            secured(
+                "scram-no-password",
+                "  authentication:\n    type: scram-sha-256\n    username: u\n",
+            ),
+            "require username and passwordSecret",
+        ),
+        (
+            secured(
+                "oauth-no-endpoint",
+                "  authentication:\n    type: oauth\n    clientId: c\n    clientSecret:\n      secretName: s\n      key: k\n",
+            ),
+            "type oauth requires clientId, clientSecret and tokenEndpointUri",
+        ),
+        (
+            secured("scram-with-client-id", &format!("{scram}    clientId: c\n")),
+            "apply to type oauth only",
+        ),
+        (
+            secured("unknown-type", "  authentication:\n    type: gssapi\n"),
+            "spec.authentication.type",
+        ),
+        (
+            secured(
+                "both",
+                "  tls:\n    trustedCertificates:\n    - secretName: ca\n      certificate: ca.crt\n      pattern: \"*\"\n",
+            ),
+            "set exactly one of certificate and pattern",
+        ),
+        (
+            secured(
+                "neither",
+                "  tls:\n    trustedCertificates:\n    - secretName: ca\n",
+            ),
+            "set exactly one of certificate and pattern",
+        ),
+        (
+            secured(
+                "bad-secret-name",
+                "  tls:\n    trustedCertificates:\n    - secretName: \"ca:x}\"\n      certificate: ca.crt\n",
+            ),
+            "secretName",
+        ),
+        (
+            secured(
+                "bad-key",
+                &scram.replace("password: password", "password: \"pass/word\""),
+            ),
+            "spec.authentication.passwordSecret.password",
+        ),
+        (
+            secured(
+                "oauth-http-endpoint",
+                "  authentication:\n    type: oauth\n    clientId: c\n    clientSecret:\n      secretName: s\n      key: k\n    tokenEndpointUri: sso.example/token\n",
+            ),
+            "spec.authentication.tokenEndpointUri",
+        ),
+        (
+            secured(
+                "protocol-in-config",
+                "  tls: {}\n  config:\n    producer.security.protocol: PLAINTEXT\n",
+            ),
+            "spec.config may not set security.protocol (nor their producer., consumer. and admin. forms): managed by spec.tls and spec.authentication",
+        ),
+        (
+            secured(
+                "truststore-in-config",
+                "  tls: {}\n  config:\n    ssl.truststore.location: /x.jks\n    ssl.truststore.password: p\n",
+            ),
+            "managed by spec.tls",
+        ),
+        (
+            secured(
+                "jaas-in-config",
+                &format!("  tls: {{}}\n{scram}  config:\n    consumer.sasl.jaas.config: x\n"),
+            ),
+            "managed by spec.authentication (SASL)",
+        ),
+    ];
+    for (yaml, message) in &bad {
+        let out = create(&ns.0, yaml);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "accepted a bad object:\n{yaml}");
+        assert!(
+            stderr.contains(message),
+            "the rejection does not say {message:?}: {stderr}"
+        );
+    }
+}
+
+/// Waits until `kubectl explain path` shows every text of `wanted`: the API server
+/// republishes its OpenAPI a little after a CRD changes, and until then `explain` may
+/// also fail outright ("couldn't find resource").
+fn explains(path: &str, wanted: &[&str]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let out = kubectl_output(&["explain", path]);
+        let explained = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        let missing: Vec<&str> = wanted
+            .iter()
+            .copied()
+            .filter(|t| !explained.contains(t))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "`kubectl explain {path}` lacks {missing:?}:\n{explained}"
+        );
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+}
+
 #[test]
 fn explain_printer_columns_short_names_and_scale() {
     install_crds();
@@ -141,26 +322,22 @@ fn explain_printer_columns_short_names_and_scale() {
         "autoRestart",
         "Restart failed connectors",
     ];
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        // Until then `explain` may also fail outright ("couldn't find resource").
-        let out = kubectl_output(&["explain", "kafkaconnector.spec"]);
-        let explained = String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr);
-        let missing: Vec<&str> = wanted
-            .iter()
-            .copied()
-            .filter(|t| !explained.contains(t))
-            .collect();
-        if missing.is_empty() {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "`kubectl explain` lacks {missing:?}:\n{explained}"
-        );
-        std::thread::sleep(std::time::Duration::from_secs(2));
-    }
+    explains("kafkaconnector.spec", &wanted);
+    explains(
+        "kafkaconnect.spec.authentication",
+        &[
+            "scram-sha-512",
+            "oauth",
+            "certificateAndKey",
+            "passwordSecret",
+            "tokenEndpointUri",
+            "needs `spec.tls`",
+        ],
+    );
+    explains(
+        "kafkaconnect.spec.tls.trustedCertificates",
+        &["secretName", "certificate", "pattern", "Glob pattern"],
+    );
     let explained = kubectl(&["explain", "kafkaconnect.status"]);
     assert!(explained.contains("observedGeneration"), "{explained}");
 

@@ -302,12 +302,17 @@ fn rendered_chart_and_examples_validate_strictly() {
 
     // The examples: our kinds, each validated against its CRD schema.
     let mut examples = String::new();
-    for name in ["kafka-connect.yaml", "file-source.yaml", "file-sink.yaml"] {
+    for name in [
+        "kafka-connect.yaml",
+        "kafka-connect-secured.yaml",
+        "file-source.yaml",
+        "file-sink.yaml",
+    ] {
         examples.push_str(&std::fs::read_to_string(format!("{EXAMPLES}/{name}")).unwrap());
         examples.push_str("\n---\n");
     }
     let results = kubeconform(&examples, &location);
-    assert_eq!(results.len(), 3);
+    assert_eq!(results.len(), 4);
     // kubeconform validates in parallel: its order is not the input's.
     let mut valid: Vec<&str> = results
         .iter()
@@ -315,7 +320,15 @@ fn rendered_chart_and_examples_validate_strictly() {
         .map(|(kind, _)| kind.as_str())
         .collect();
     valid.sort();
-    assert_eq!(valid, ["KafkaConnect", "KafkaConnector", "KafkaConnector"]);
+    assert_eq!(
+        valid,
+        [
+            "KafkaConnect",
+            "KafkaConnect",
+            "KafkaConnector",
+            "KafkaConnector"
+        ]
+    );
 
     // A typo in an example would be caught: the schema is strict.
     let typo = examples.replacen("tasksMax:", "taskMax:", 1);
@@ -667,7 +680,12 @@ fn install_and_reconcile(mode: &Mode) {
 
     // The example cluster and connectors, plus one that references a Secret (so the worker
     // Role grants a secret read, which the operator may only do if it holds it).
-    for name in ["kafka-connect.yaml", "file-source.yaml", "file-sink.yaml"] {
+    for name in [
+        "kafka-connect.yaml",
+        "kafka-connect-secured.yaml",
+        "file-source.yaml",
+        "file-sink.yaml",
+    ] {
         ok(
             "kubectl",
             &[

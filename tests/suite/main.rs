@@ -21,6 +21,7 @@ mod operator_connect;
 mod operator_connectors;
 mod operator_lifecycle;
 mod operator_rebalance;
+mod operator_secured;
 mod override_policy;
 mod properties_parity;
 mod quickstart_output;
