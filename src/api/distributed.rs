@@ -20,14 +20,17 @@
 //!   dropping, keeps a user from believing e.g. that the connectors stored in
 //!   `config.storage.topic` come along.
 //!
-//! Keys no rule names are refused too: Tributary's worker would only warn about them,
-//! and the ones a real file holds (top-level `security.protocol`, `sasl.*`, `ssl.*`) are
-//! settings it does not apply yet, which a silent conversion would hide.
+//! Kafka client settings no rule names (top-level `security.protocol`, `sasl.*`, `ssl.*`,
+//! ...) go to `spec.config`, where they reach every client of the workers. Other keys no
+//! rule names are refused: Tributary's worker would only warn about them, which a silent
+//! conversion would hide.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use indexmap::IndexMap;
+
+use crate::runtime::kafka::is_client_key;
 use kube::api::ObjectMeta;
 
 use super::{KafkaConnect, KafkaConnectSpec};
@@ -78,7 +81,7 @@ const NO_JAVA_PLUGINS: &str =
     "Tributary has no Java plugins: its connectors, converters and transforms are built in";
 const NO_JAVA_METRICS: &str =
     "Tributary's metrics are Prometheus series at each worker's /metrics, not Java metrics";
-const UNREAD: &str = "Tributary's worker does not read it (top-level Kafka client settings such as security.protocol do not reach its clients yet; their producer.*, consumer.* and admin.* forms do)";
+const UNREAD: &str = "Tributary's worker does not read it";
 
 /// The mapping, key by key; a prefix row (ending with `.`) covers the keys under it that
 /// no exact row names, the longest prefix winning.
@@ -213,8 +216,8 @@ const fn fixed(key: &'static str, value: &'static str, why: &'static str) -> Key
     row(key, Rule::Fixed { value, why })
 }
 
-/// The rule for `key`: its exact row, else its longest prefix row, else refused as a
-/// setting the worker does not read.
+/// The rule for `key`: its exact row, else its longest prefix row, else `spec.config` for
+/// a Kafka client setting, else refused as a setting the worker does not read.
 pub fn rule_for(key: &str) -> Rule {
     if let Some(exact) = RULES.iter().find(|r| r.key == key) {
         return exact.rule;
@@ -223,7 +226,16 @@ pub fn rule_for(key: &str) -> Rule {
         .iter()
         .filter(|r| r.key.ends_with('.') && key.starts_with(r.key))
         .max_by_key(|r| r.key.len())
-        .map_or(Rule::Refused(UNREAD), |r| r.rule)
+        .map_or_else(
+            || {
+                if is_client_key(key) {
+                    Rule::Config
+                } else {
+                    Rule::Refused(UNREAD)
+                }
+            },
+            |r| r.rule,
+        )
 }
 
 /// What the command line adds to the file.
@@ -478,6 +490,28 @@ mod tests {
     }
 
     #[test]
+    fn top_level_kafka_client_settings_go_to_the_config() {
+        let converted = from_distributed_properties(
+            &props(&[
+                ("bootstrap.servers", "b:9093"),
+                ("security.protocol", "SASL_SSL"),
+                ("sasl.mechanism", "SCRAM-SHA-512"),
+                ("ssl.truststore.location", "/t.jks"),
+            ]),
+            &options(Some("c")),
+        )
+        .unwrap();
+        assert_eq!(
+            converted.resource.spec.config,
+            crate::fixtures::string_map(&[
+                ("sasl.mechanism", "SCRAM-SHA-512"),
+                ("security.protocol", "SASL_SSL"),
+                ("ssl.truststore.location", "/t.jks"),
+            ])
+        );
+    }
+
+    #[test]
     fn worker_settings_and_the_offsets_topic_are_mapped() {
         let mapped = [
             ("key.converter.schemas.enable", "true"),
@@ -566,8 +600,6 @@ mod tests {
             ("plugin.path", "/opt/connectors", NO_JAVA_PLUGINS),
             ("metric.reporters", "com.example.Reporter", NO_JAVA_METRICS),
             ("metrics.num.samples", "2", NO_JAVA_METRICS),
-            ("security.protocol", "SSL", UNREAD),
-            ("sasl.mechanism", "PLAIN", UNREAD),
             ("a.typo", "x", UNREAD),
         ];
         for (key, value, reason) in cases {
