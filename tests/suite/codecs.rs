@@ -16,7 +16,10 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::standalone::{WorkerProcess, free_port, unique, wait_for_lines, write_properties};
+use common::standalone::{
+    WorkerProcess, append_properties, free_port, string_worker_properties, unique, wait_for_lines,
+    write_properties,
+};
 use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
@@ -116,29 +119,10 @@ fn assert_compressed(dump: &str, topic: &str, codec: &str, what: &str) {
     );
 }
 
+/// The shared String-converter worker file, with `producer.compression.type`.
 fn worker_file(dir: &Path, rest_port: u16, compression: &str) -> PathBuf {
-    let path = dir.join("worker.properties");
-    write_properties(
-        &path,
-        &[
-            ("bootstrap.servers", &common::bootstrap_servers()),
-            (
-                "key.converter",
-                "org.apache.kafka.connect.storage.StringConverter",
-            ),
-            (
-                "value.converter",
-                "org.apache.kafka.connect.storage.StringConverter",
-            ),
-            (
-                "offset.storage.file.filename",
-                &dir.join("connect.offsets").display().to_string(),
-            ),
-            ("offset.flush.interval.ms", "1000"),
-            ("listeners", &format!("http://127.0.0.1:{rest_port}")),
-            ("producer.compression.type", compression),
-        ],
-    );
+    let path = string_worker_properties(dir, &common::bootstrap_servers(), rest_port, "1000");
+    append_properties(&path, &[("producer.compression.type", compression)]);
     path
 }
 
