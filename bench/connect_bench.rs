@@ -8,9 +8,22 @@
 //! Usage: connect_bench [--records N] [--reps R] [--sizes 100,1024]
 //!                      [--converters string,json] [--directions source,sink]
 //!                      [--startup-reps R] [--runners tributary,apache,raw]
+//!                      [--security plaintext,sasl-scram]
 //!
 //! `--runners` narrows a run to some runners (while profiling one of them); the ratios
 //! need all three.
+//!
+//! `--security` runs every scenario once per listed connection: `plaintext` (the lab's
+//! PLAINTEXT listener, the default) or the name of a lab client file
+//! (`$TRIBUTARY_LAB_CLIENT_CONFIGS/NAME.properties`: `sasl-scram` is TLS + SCRAM-SHA-512,
+//! `ssl`, `sasl-plain`, `mtls`). For a client file, the worker properties get its lines
+//! at the top level and again under `producer.` and `consumer.` (Apache gives top-level
+//! client settings only to its admin and internal clients; Tributary reads both), and
+//! the file's `bootstrap.servers`; the raw client gets the same settings through
+//! Tributary's translation of Java client settings. Only the measured process uses that
+//! connection: the sink's input is written and the source's progress read over
+//! plaintext. A table then puts each runner's figures over the client file next to its
+//! plaintext figures.
 //!
 //! What is measured, per run:
 //! - throughput: records / (last record in − first record in). Source: from the moment the
@@ -21,6 +34,9 @@
 //!   per million records.
 //! - peak RSS: `VmHWM` of the process when the last record is in.
 //! - start-up: process start to the first `200` from `GET /` on its REST port.
+//!
+//! The load average (`/proc/loadavg`) is printed before and after the run: the figures
+//! are only comparable within a run when the machine was equally busy throughout.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -89,6 +105,29 @@ struct Scenario {
     direction: Direction,
     format: Format,
     size: usize,
+    /// Index into `Env::securities`.
+    security: usize,
+}
+
+/// How the measured process connects to the broker.
+#[derive(Clone, Debug)]
+struct Security {
+    /// `plaintext` or the lab client file's name (`sasl-scram`).
+    name: String,
+    /// The listener: the lab's plaintext one, or the client file's `bootstrap.servers`.
+    bootstrap: String,
+    /// The client file's other settings, in its order (empty for plaintext).
+    settings: Vec<(String, String)>,
+    /// The client file (`None` for plaintext).
+    file: Option<PathBuf>,
+}
+
+const PLAINTEXT: &str = "plaintext";
+
+impl Security {
+    fn is_plaintext(&self) -> bool {
+        self.file.is_none()
+    }
 }
 
 /// One measured run.
@@ -107,6 +146,8 @@ struct Options {
     directions: Vec<Direction>,
     startup_reps: usize,
     runners: Vec<Runner>,
+    /// Names given to `--security`, resolved into `Env::securities`.
+    security_names: Vec<String>,
 }
 
 struct Env {
@@ -116,6 +157,11 @@ struct Env {
     target: PathBuf,
     work: PathBuf,
     clock_ticks: f64,
+    /// The connections of `--security`, in its order.
+    securities: Vec<Security>,
+    /// The lab's plaintext listener, for what is not measured (filling a sink's topic)
+    /// and for start-up.
+    plaintext: Security,
 }
 
 fn main() {
@@ -135,16 +181,25 @@ fn run() -> BenchResult<()> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
+    let securities = options
+        .security_names
+        .iter()
+        .map(|name| security(name, &bootstrap))
+        .collect::<BenchResult<Vec<_>>>()?;
+    let plaintext = security(PLAINTEXT, &bootstrap)?;
     let env = Env {
         bootstrap,
         target,
         root,
         work,
         clock_ticks: clock_ticks()?,
+        securities,
+        plaintext,
     };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
 
     println!("{}", machine_line());
+    println!("load average at start: {}", load_average());
     println!(
         "records per run: {}, runs per runner and scenario: {} (median shown)\n",
         options.records, options.reps
@@ -155,18 +210,26 @@ fn run() -> BenchResult<()> {
     for &size in &options.sizes {
         for &format in &options.formats {
             for &direction in &options.directions {
-                let scenario = Scenario {
-                    direction,
-                    format,
-                    size,
-                };
-                let samples = runtime.block_on(run_scenario(&env, &options, scenario))?;
-                print_scenario(scenario, options.records, &samples);
-                table.push((scenario, samples));
+                // The connections of one scenario next to each other: their comparison
+                // is the point of `--security`, and drift of the machine between them
+                // is what it must not measure.
+                for security in 0..env.securities.len() {
+                    let scenario = Scenario {
+                        direction,
+                        format,
+                        size,
+                        security,
+                    };
+                    let samples = runtime.block_on(run_scenario(&env, &options, scenario))?;
+                    print_scenario(&env, scenario, options.records, &samples);
+                    table.push((scenario, samples));
+                }
             }
         }
     }
-    print_summary(options.records, &table);
+    print_summary(&env, options.records, &table);
+    print_security_cost(&env, options.records, &table);
+    println!("\nload average at the end: {}", load_average());
     if options.startup_reps > 0 {
         startup(&env, options.startup_reps)?;
     }
@@ -183,6 +246,7 @@ fn parse_args() -> BenchResult<Options> {
         directions: vec![Direction::Source, Direction::Sink],
         startup_reps: 5,
         runners: Runner::ALL.to_vec(),
+        security_names: vec![PLAINTEXT.to_owned()],
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut args = args.iter();
@@ -228,11 +292,16 @@ fn parse_args() -> BenchResult<Options> {
                     })
                     .collect::<BenchResult<_>>()?
             }
+            "--security" => options.security_names = list().map(str::to_owned).collect(),
             other => return Err(format!("unknown option {other}")),
         }
     }
-    if options.reps == 0 || options.records == 0 || options.runners.is_empty() {
-        return Err("--reps, --records and --runners must be at least 1".into());
+    if options.reps == 0
+        || options.records == 0
+        || options.runners.is_empty()
+        || options.security_names.is_empty()
+    {
+        return Err("--reps, --records, --runners and --security must be at least 1".into());
     }
     if options.sizes.iter().any(|&s| s < 12) {
         return Err(
@@ -240,6 +309,37 @@ fn parse_args() -> BenchResult<Options> {
         );
     }
     Ok(options)
+}
+
+/// `plaintext`, or the lab client file `NAME.properties` (Apache's form: JKS truststore,
+/// `sasl.jaas.config`) read as Java reads it.
+fn security(name: &str, plaintext_bootstrap: &str) -> BenchResult<Security> {
+    if name == PLAINTEXT {
+        return Ok(Security {
+            name: name.to_owned(),
+            bootstrap: plaintext_bootstrap.to_owned(),
+            settings: Vec::new(),
+            file: None,
+        });
+    }
+    let dir = std::env::var("TRIBUTARY_LAB_CLIENT_CONFIGS")
+        .map_err(|_| "TRIBUTARY_LAB_CLIENT_CONFIGS is not set: run through bench/run".to_owned())?;
+    let file = Path::new(&dir).join(format!("{name}.properties"));
+    let mut properties = tributary::java::properties::load_file(&file).map_err(|e| {
+        format!(
+            "--security {name}: {}: {e} (plaintext, or a client file of the lab: ssl, sasl-scram, sasl-plain, mtls)",
+            file.display()
+        )
+    })?;
+    let bootstrap = properties
+        .shift_remove("bootstrap.servers")
+        .ok_or_else(|| format!("{}: no bootstrap.servers", file.display()))?;
+    Ok(Security {
+        name: name.to_owned(),
+        bootstrap,
+        settings: properties.into_iter().collect(),
+        file: Some(file),
+    })
 }
 
 /// Runs one scenario: every runner `reps` times, in a rotating order so that drift of the
@@ -280,10 +380,11 @@ async fn run_scenario(
                 Some(topic) => run_sink(env, runner, scenario, topic, options.records)?,
             };
             eprintln!(
-                "  {:?} {} {}B {}: {:.2} s, {:.1} CPU s, {} MiB",
+                "  {:?} {} {}B {} {}: {:.2} s, {:.1} CPU s, {} MiB",
                 scenario.direction,
                 scenario.format.name(),
                 scenario.size,
+                env.securities[scenario.security].name,
                 runner.name(),
                 sample.secs,
                 sample.cpu_secs,
@@ -318,17 +419,19 @@ fn run_source(
     records: u64,
 ) -> BenchResult<Sample> {
     let dir = run_dir(env, runner)?;
+    let security = &env.securities[scenario.security];
     let mut child = match runner {
         Runner::Raw => spawn_raw(
             env,
             &dir,
             &[
                 "produce",
-                &env.bootstrap,
+                &security.bootstrap,
                 topic,
                 &path_str(input),
                 scenario.format.name(),
             ],
+            security,
         )?,
         _ => {
             let connector = [
@@ -338,7 +441,15 @@ fn run_source(
                 ("file", path_str(input)),
                 ("topic", topic.to_owned()),
             ];
-            spawn_connect(env, runner, &dir, scenario.format, &connector, free_port()?)?
+            spawn_connect(
+                env,
+                runner,
+                &dir,
+                scenario.format,
+                security,
+                &connector,
+                free_port()?,
+            )?
         }
     };
     let watermark = watermark_reader(&env.bootstrap)?;
@@ -370,18 +481,20 @@ fn run_sink(
     let dir = run_dir(env, runner)?;
     let output = dir.join("sink.txt");
     let expected_bytes = records * scenario.size as u64;
+    let security = &env.securities[scenario.security];
     let mut child = match runner {
         Runner::Raw => spawn_raw(
             env,
             &dir,
             &[
                 "consume",
-                &env.bootstrap,
+                &security.bootstrap,
                 topic,
                 &path_str(&output),
                 &records.to_string(),
                 scenario.format.name(),
             ],
+            security,
         )?,
         _ => {
             let connector = [
@@ -391,7 +504,15 @@ fn run_sink(
                 ("file", path_str(&output)),
                 ("topics", topic.to_owned()),
             ];
-            spawn_connect(env, runner, &dir, scenario.format, &connector, free_port()?)?
+            spawn_connect(
+                env,
+                runner,
+                &dir,
+                scenario.format,
+                security,
+                &connector,
+                free_port()?,
+            )?
         }
     };
     // Progress in records: bytes written over the line size.
@@ -476,11 +597,12 @@ fn spawn_connect(
     runner: Runner,
     dir: &Path,
     format: Format,
+    security: &Security,
     connector: &[(&str, String)],
     rest_port: u16,
 ) -> BenchResult<Child> {
-    let mut worker = vec![
-        ("bootstrap.servers", env.bootstrap.clone()),
+    let mut worker: Vec<(String, String)> = [
+        ("bootstrap.servers", security.bootstrap.clone()),
         (
             "key.converter",
             "org.apache.kafka.connect.storage.StringConverter".to_owned(),
@@ -492,9 +614,23 @@ fn spawn_connect(
         ),
         ("offset.flush.interval.ms", "10000".to_owned()),
         ("listeners", format!("http://127.0.0.1:{rest_port}")),
-    ];
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
     if format == Format::Json {
-        worker.push(("value.converter.schemas.enable", "true".to_owned()));
+        worker.push((
+            "value.converter.schemas.enable".to_owned(),
+            "true".to_owned(),
+        ));
+    }
+    // Top level for every client Tributary makes and for Apache's admin client; the
+    // prefixed copies for Apache's task producer and consumer, which do not read the top
+    // level. The same file for both runners.
+    for (key, value) in &security.settings {
+        worker.push((key.clone(), value.clone()));
+        worker.push((format!("producer.{key}"), value.clone()));
+        worker.push((format!("consumer.{key}"), value.clone()));
     }
     let worker_file = dir.join("worker.properties");
     let connector_file = dir.join("connector.properties");
@@ -529,10 +665,13 @@ fn spawn_connect(
         .map_err(|e| format!("cannot start {}: {e}", runner.name()))
 }
 
-fn spawn_raw(env: &Env, dir: &Path, args: &[&str]) -> BenchResult<Child> {
+/// Starts `raw_client` with `args`, and the client file of `security` as its last
+/// argument when there is one.
+fn spawn_raw(env: &Env, dir: &Path, args: &[&str], security: &Security) -> BenchResult<Child> {
     let log = fs::File::create(dir.join("process.log")).map_err(|e| e.to_string())?;
     Command::new(env.target.join("release/examples/raw_client"))
         .args(args)
+        .args(&security.file)
         .stdin(Stdio::null())
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
         .stderr(log)
@@ -564,6 +703,7 @@ fn fill_topic(
     records: u64,
 ) -> BenchResult<()> {
     let dir = run_dir(env, Runner::Raw)?;
+    // Over plaintext whatever the scenario's connection: only the sink is measured.
     let mut child = spawn_raw(
         env,
         &dir,
@@ -574,6 +714,7 @@ fn fill_topic(
             &path_str(input),
             format.name(),
         ],
+        &env.plaintext,
     )?;
     let watermark = watermark_reader(&env.bootstrap)?;
     let outcome = measure(env, &mut child, records, || {
@@ -604,7 +745,15 @@ fn startup(env: &Env, reps: usize) -> BenchResult<()> {
                 ("topic", "bench-startup".to_owned()),
             ];
             let start = Instant::now();
-            let mut child = spawn_connect(env, runner, &dir, Format::String, &connector, port)?;
+            let mut child = spawn_connect(
+                env,
+                runner,
+                &dir,
+                Format::String,
+                &env.plaintext,
+                &connector,
+                port,
+            )?;
             let ready = loop {
                 if rest_ready(port) {
                     break Ok(start.elapsed().as_secs_f64());
@@ -647,12 +796,18 @@ fn rest_ready(port: u16) -> bool {
     stream.read_exact(&mut head).is_ok() && &head[9..12] == b"200"
 }
 
-fn print_scenario(scenario: Scenario, records: u64, samples: &BTreeMap<Runner, Vec<Sample>>) {
+fn print_scenario(
+    env: &Env,
+    scenario: Scenario,
+    records: u64,
+    samples: &BTreeMap<Runner, Vec<Sample>>,
+) {
     println!(
-        "\n### {:?}, {} converter, {}-byte lines\n",
+        "\n### {:?}, {} converter, {}-byte lines, {}\n",
         scenario.direction,
         scenario.format.name(),
-        scenario.size
+        scenario.size,
+        env.securities[scenario.security].name
     );
     println!("| runner | records/s | MB/s | CPU s per M records | peak RSS MiB | runs (s) |");
     println!("|---|---:|---:|---:|---:|---|");
@@ -671,7 +826,7 @@ fn print_scenario(scenario: Scenario, records: u64, samples: &BTreeMap<Runner, V
     }
 }
 
-fn print_summary(records: u64, table: &[(Scenario, BTreeMap<Runner, Vec<Sample>>)]) {
+fn print_summary(env: &Env, records: u64, table: &[(Scenario, BTreeMap<Runner, Vec<Sample>>)]) {
     println!("\n### Ratios (Tributary over the other runner, medians)\n");
     println!(
         "| scenario | throughput / raw | throughput / Apache | CPU per record / Apache | peak RSS / Apache |"
@@ -691,15 +846,74 @@ fn print_summary(records: u64, table: &[(Scenario, BTreeMap<Runner, Vec<Sample>>
             continue;
         };
         println!(
-            "| {:?} {} {} B | {:.2} | {:.2} | {:.2} | {:.3} |",
+            "| {:?} {} {} B {} | {:.2} | {:.2} | {:.2} | {:.3} |",
             scenario.direction,
             scenario.format.name(),
             scenario.size,
+            env.securities[scenario.security].name,
             t.records_per_sec / r.records_per_sec,
             t.records_per_sec / a.records_per_sec,
             t.cpu_per_million / a.cpu_per_million,
             t.rss_mib / a.rss_mib,
         );
+    }
+}
+
+/// Each runner over a client file next to the same runner over plaintext, same scenario:
+/// what the connection costs in throughput and CPU per record.
+fn print_security_cost(
+    env: &Env,
+    records: u64,
+    table: &[(Scenario, BTreeMap<Runner, Vec<Sample>>)],
+) {
+    let same_work = |a: &Scenario, b: &Scenario| {
+        a.direction == b.direction && a.format == b.format && a.size == b.size
+    };
+    for (index, secured) in env.securities.iter().enumerate() {
+        if secured.is_plaintext() {
+            continue;
+        }
+        let pairs: Vec<_> = table
+            .iter()
+            .filter(|(s, _)| s.security == index)
+            .filter_map(|(s, secured_samples)| {
+                table
+                    .iter()
+                    .find(|(p, _)| same_work(p, s) && env.securities[p.security].is_plaintext())
+                    .map(|(_, plain_samples)| (s, plain_samples, secured_samples))
+            })
+            .collect();
+        if pairs.is_empty() {
+            continue;
+        }
+        let name = &secured.name;
+        println!("\n### {name} over plaintext (same runner, medians)\n");
+        println!(
+            "| scenario | runner | records/s plaintext | records/s {name} | throughput {name} / plaintext | CPU s per M plaintext | CPU s per M {name} | CPU per record {name} / plaintext |"
+        );
+        println!("|---|---|---:|---:|---:|---:|---:|---:|");
+        for (scenario, plain_samples, secured_samples) in pairs {
+            for (runner, secured_runs) in secured_samples {
+                let Some(plain_runs) = plain_samples.get(runner) else {
+                    continue;
+                };
+                let p = Medians::of(plain_runs, records, scenario.size);
+                let s = Medians::of(secured_runs, records, scenario.size);
+                println!(
+                    "| {:?} {} {} B | {} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                    scenario.direction,
+                    scenario.format.name(),
+                    scenario.size,
+                    runner.name(),
+                    p.records_per_sec,
+                    s.records_per_sec,
+                    s.records_per_sec / p.records_per_sec,
+                    p.cpu_per_million,
+                    s.cpu_per_million,
+                    s.cpu_per_million / p.cpu_per_million,
+                );
+            }
+        }
     }
 }
 
@@ -774,6 +988,13 @@ fn clock_ticks() -> BenchResult<f64> {
         .map_err(|e| format!("getconf CLK_TCK: {e}"))
 }
 
+/// The 1, 5 and 15-minute load averages.
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn machine_line() -> String {
     let cpu = fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -809,9 +1030,17 @@ async fn create_topic(admin: &AdminClient<DefaultClientContext>, topic: &str) ->
 }
 
 /// Deletes a benchmark topic so the broker's disk does not fill up over a run.
+/// The broker answers per topic: a request that succeeds can still carry a topic's
+/// error, which used to go unreported (two sink topics of one run on a busy machine
+/// stayed behind without a message).
 async fn delete_topic(admin: &AdminClient<DefaultClientContext>, topic: &str) {
-    if let Err(e) = admin.delete_topics(&[topic], &AdminOptions::new()).await {
-        eprintln!("  (could not delete {topic}: {e})");
+    match admin.delete_topics(&[topic], &AdminOptions::new()).await {
+        Err(e) => eprintln!("  (could not delete {topic}: {e})"),
+        Ok(results) => {
+            for (name, code) in results.into_iter().filter_map(Result::err) {
+                eprintln!("  (could not delete {name}: {code})");
+            }
+        }
     }
 }
 
@@ -829,7 +1058,7 @@ fn high_watermark(consumer: &BaseConsumer, topic: &str) -> BenchResult<u64> {
     Ok(high.max(0) as u64)
 }
 
-fn write_properties(path: &Path, entries: &[(&str, String)]) -> BenchResult<()> {
+fn write_properties<K: std::fmt::Display>(path: &Path, entries: &[(K, String)]) -> BenchResult<()> {
     let text: String = entries.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }

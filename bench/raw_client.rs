@@ -2,8 +2,14 @@
 //! same lines between a file and a topic, as the physical limit of this machine and broker.
 //!
 //! Usage:
-//!   raw_client produce BOOTSTRAP TOPIC FILE string|json
-//!   raw_client consume BOOTSTRAP TOPIC FILE COUNT string|json
+//!   raw_client produce BOOTSTRAP TOPIC FILE string|json [CLIENT.properties]
+//!   raw_client consume BOOTSTRAP TOPIC FILE COUNT string|json [CLIENT.properties]
+//!
+//! CLIENT.properties: Apache client settings (a lab client file such as
+//! `sasl-scram.properties`: `security.protocol`, JKS truststore, `sasl.jaas.config`),
+//! turned into librdkafka's by Tributary's translation, as a Tributary worker's clients
+//! get them; its `bootstrap.servers` is left to BOOTSTRAP. The translation runs once, when
+//! the client is made: what is measured is still librdkafka alone.
 //!
 //! `produce` sends each line of FILE (without its newline) as a record value, null key;
 //! with `json` the value is the envelope JsonConverter writes for a string schema, so the
@@ -12,8 +18,10 @@
 //! payload with `json`) as a line to FILE. Both then wait for SIGTERM, so the benchmark can
 //! read their peak memory before they exit.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
@@ -21,6 +29,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use tributary::runtime::kafka::{ClientKind, client_config};
 
 #[derive(serde::Deserialize)]
 struct Envelope {
@@ -30,12 +39,15 @@ struct Envelope {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let result = match args.get(1).map(String::as_str) {
-        Some("produce") if args.len() == 6 => produce(&args[2], &args[3], &args[4], &args[5]),
-        Some("consume") if args.len() == 7 => match args[5].parse() {
-            Ok(count) => consume(&args[2], &args[3], &args[4], count, &args[6]),
+        Some("produce") if matches!(args.len(), 6 | 7) => {
+            base_config(ClientKind::Producer, &args[2], args.get(6)).and_then(|config| produce(config, &args[3], &args[4], &args[5]))
+        }
+        Some("consume") if matches!(args.len(), 7 | 8) => match args[5].parse() {
+            Ok(count) => base_config(ClientKind::Consumer, &args[2], args.get(7))
+                .and_then(|config| consume(config, &args[3], &args[4], count, &args[6])),
             Err(e) => Err(format!("COUNT {}: {e}", args[5])),
         },
-        _ => Err("usage: raw_client produce BOOTSTRAP TOPIC FILE string|json\n       raw_client consume BOOTSTRAP TOPIC FILE COUNT string|json".into()),
+        _ => Err("usage: raw_client produce BOOTSTRAP TOPIC FILE string|json [CLIENT.properties]\n       raw_client consume BOOTSTRAP TOPIC FILE COUNT string|json [CLIENT.properties]".into()),
     };
     if let Err(e) = result {
         eprintln!("raw_client: {e}");
@@ -47,10 +59,29 @@ fn main() {
     }
 }
 
-fn produce(bootstrap: &str, topic: &str, file: &str, format: &str) -> Result<(), String> {
+/// `bootstrap.servers`, with the client file's security settings when one is given.
+fn base_config(
+    kind: ClientKind,
+    bootstrap: &str,
+    client_file: Option<&String>,
+) -> Result<ClientConfig, String> {
+    let Some(file) = client_file else {
+        let mut config = ClientConfig::new();
+        config.set("bootstrap.servers", bootstrap);
+        return Ok(config);
+    };
+    let mut settings: BTreeMap<String, String> =
+        tributary::java::properties::load_file(Path::new(file))
+            .map_err(|e| format!("{file}: {e}"))?
+            .into_iter()
+            .collect();
+    settings.remove("bootstrap.servers");
+    client_config(kind, bootstrap, [&settings]).map_err(|e| format!("{file}: {e}"))
+}
+
+fn produce(mut config: ClientConfig, topic: &str, file: &str, format: &str) -> Result<(), String> {
     let json = format == "json";
-    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
+    let producer: ThreadedProducer<DefaultProducerContext> = config
         .set("acks", "all")
         .set("linger.ms", "5")
         .create()
@@ -92,15 +123,14 @@ fn produce(bootstrap: &str, topic: &str, file: &str, format: &str) -> Result<(),
 }
 
 fn consume(
-    bootstrap: &str,
+    mut config: ClientConfig,
     topic: &str,
     file: &str,
     count: u64,
     format: &str,
 ) -> Result<(), String> {
     let json = format == "json";
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
+    let consumer: BaseConsumer = config
         .set("enable.auto.commit", "false")
         .set("group.id", "tributary-bench-raw")
         // The fetch-queue settings Tributary's sink consumers use (see

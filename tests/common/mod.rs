@@ -96,3 +96,53 @@ pub fn run_java(classpath: &str, main_class: &str, args: &[&str], stdin: &[u8]) 
     );
     output
 }
+
+/// Runs one of Apache Kafka's command-line tools (`org.apache.kafka.tools.ConsoleProducer`,
+/// `...consumer.ConsoleConsumer`, `...DumpLogSegments`) from the lab's jars, as its
+/// `bin/kafka-*.sh` script would, feeding `stdin`; panics when it fails. The tools' own
+/// logging goes to stderr at WARN, so stdout holds only what the tool prints (records,
+/// dumps). Small heap and the C1 compiler only: these runs are short, and the two cores
+/// are shared with the broker and the workers under test.
+pub fn run_kafka_tool(main_class: &str, args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    // Written once per test binary: tests run in parallel, and a JVM must never read the
+    // file while another test rewrites it.
+    static LOG4J: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let log4j = LOG4J.get_or_init(|| {
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kafka-tools-log4j2.properties");
+        std::fs::write(
+            &path,
+            "status = error\n\
+             appender.err.type = Console\n\
+             appender.err.name = STDERR\n\
+             appender.err.target = SYSTEM_ERR\n\
+             appender.err.layout.type = PatternLayout\n\
+             appender.err.layout.pattern = [%d] %p %m (%c)%n\n\
+             rootLogger.level = WARN\n\
+             rootLogger.appenderRef.err.ref = STDERR\n",
+        )
+        .unwrap();
+        path
+    });
+    let mut child = Command::new(java())
+        .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
+        .arg(format!("-Dlog4j2.configurationFile={}", log4j.display()))
+        .arg("-cp")
+        .arg(format!("{}/*", kafka_libs().display()))
+        .arg(main_class)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start java");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{main_class} {args:?} failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod codecs;
 mod config_providers;
 mod converter_parity;
 mod crd_drift;

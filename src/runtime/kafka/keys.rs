@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use rdkafka::ClientConfig;
 
+use crate::config::{ConfigError, ParsedValue, Validator, java_trim};
+
 use super::jaas::{self, JaasError};
 use super::security::{self, SecurityError, StoreType};
 
@@ -148,7 +150,12 @@ pub const TABLE: &[(&str, Rule)] = &[
     ("security.providers", Rule::JavaOnly),
     ("acks", Rule::Same),
     ("enable.idempotence", Rule::Same),
-    ("compression.type", Rule::Same),
+    (
+        "compression.type",
+        Rule::Translated(
+            "checked as Apache checks it (`none`, `gzip`, `snappy`, `lz4` or `zstd`, case-sensitive; anything else is Apache's `Invalid value ... String must be one of` error), then passed to librdkafka under the same name",
+        ),
+    ),
     ("linger.ms", Rule::Same),
     ("batch.size", Rule::Same),
     (
@@ -235,6 +242,9 @@ pub enum ClientConfigError {
     Jaas(#[from] JaasError),
     #[error(transparent)]
     Security(#[from] SecurityError),
+    /// A value Apache's own validator refuses, with Apache's message.
+    #[error(transparent)]
+    Apache(#[from] ConfigError),
 }
 
 /// A translated client configuration.
@@ -306,6 +316,9 @@ pub fn translate(
                 "security.protocol" => {
                     config.set(key, value.trim().to_ascii_lowercase());
                 }
+                "compression.type" => {
+                    config.set(key, compression_type(value)?);
+                }
                 "buffer.memory" => {
                     config.set("queue.buffering.max.kbytes", buffer_memory_kbytes(value));
                 }
@@ -374,6 +387,22 @@ pub fn translate(
         max_poll_records,
         ignored,
     })
+}
+
+/// The codecs Apache's producer knows (`CompressionType`), in its order.
+const CODECS: [&str; 5] = ["none", "gzip", "snappy", "lz4", "zstd"];
+
+/// `compression.type`, checked with Apache's validator (`ValidString.in`, after the
+/// trimming of a STRING key). librdkafka would also refuse an unknown codec, but only
+/// when the client is created, naming its own key (`compression.codec`) and accepting
+/// what Apache refuses (`GZIP`); the same worker file must fail the same way on both.
+fn compression_type(value: &str) -> Result<&str, ClientConfigError> {
+    let value = java_trim(value);
+    Validator::one_of(&CODECS).ensure_valid(
+        "compression.type",
+        Some(&ParsedValue::String(value.to_owned())),
+    )?;
+    Ok(value)
 }
 
 /// `buffer.memory` in KiB, at least 1 (librdkafka's minimum). A value that is not a
@@ -598,6 +627,29 @@ mod tests {
         assert_eq!(c.get("sasl.mechanisms"), Some("SCRAM-SHA-512"));
         assert_eq!(c.get("security.protocol"), Some("sasl_ssl"));
         assert_eq!(c.get("delivery.timeout.ms"), None);
+    }
+
+    /// Apache's five codecs reach librdkafka (which takes each); anything else is refused
+    /// before any client exists, with the message Apache's `ProducerConfig` gives.
+    #[test]
+    fn compression_types_are_checked_as_apache_checks_them() {
+        for codec in CODECS {
+            let t = translate_pairs(ClientKind::Producer, &[("compression.type", codec)]);
+            assert_eq!(t.config.get("compression.type"), Some(codec));
+            t.config
+                .create::<rdkafka::producer::BaseProducer>()
+                .unwrap_or_else(|e| panic!("librdkafka refuses {codec}: {e}"));
+        }
+        let t = translate_pairs(ClientKind::Producer, &[("compression.type", " zstd ")]);
+        assert_eq!(t.config.get("compression.type"), Some("zstd"));
+        for (value, shown) in [("brotli", "brotli"), ("GZIP", "GZIP"), ("", "")] {
+            assert_eq!(
+                error(ClientKind::Producer, &[("compression.type", value)]),
+                format!(
+                    "Invalid value {shown} for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd"
+                )
+            );
+        }
     }
 
     #[test]
