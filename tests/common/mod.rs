@@ -78,20 +78,27 @@ pub fn compile_java(name: &str) -> String {
 
 /// Runs a Java main class on `classpath` with `args`, feeding `stdin`; panics on failure.
 pub fn run_java(classpath: &str, main_class: &str, args: &[&str], stdin: &[u8]) -> Output {
+    let mut command = Command::new(java());
+    command.args(["-cp", classpath, main_class]).args(args);
+    run_fed(command, stdin, &format!("java {main_class}"))
+}
+
+/// Runs `command` with `stdin` fed and its output captured; panics, naming `what` and
+/// showing stderr, when it fails.
+fn run_fed(mut command: Command, stdin: &[u8], what: &str) -> Output {
     use std::io::Write;
-    let mut child = Command::new(java())
-        .args(["-cp", classpath, main_class])
-        .args(args)
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("cannot start java");
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),
-        "java {main_class} failed: {}",
+        "{what} failed ({}): {}",
+        output.status,
         String::from_utf8_lossy(&output.stderr)
     );
     output
@@ -104,7 +111,6 @@ pub fn run_java(classpath: &str, main_class: &str, args: &[&str], stdin: &[u8]) 
 /// dumps). Small heap and the C1 compiler only: these runs are short, and the two cores
 /// are shared with the broker and the workers under test.
 pub fn run_kafka_tool(main_class: &str, args: &[&str], stdin: &[u8]) -> Output {
-    use std::io::Write;
     // Written once per test binary: tests run in parallel, and a JVM must never read the
     // file while another test rewrites it.
     static LOG4J: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
@@ -124,25 +130,13 @@ pub fn run_kafka_tool(main_class: &str, args: &[&str], stdin: &[u8]) -> Output {
         .unwrap();
         path
     });
-    let mut child = Command::new(java())
+    let mut command = Command::new(java());
+    command
         .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
         .arg(format!("-Dlog4j2.configurationFile={}", log4j.display()))
         .arg("-cp")
         .arg(format!("{}/*", kafka_libs().display()))
         .arg(main_class)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cannot start java");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{main_class} {args:?} failed ({}): {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+        .args(args);
+    run_fed(command, stdin, &format!("{main_class} {args:?}"))
 }
