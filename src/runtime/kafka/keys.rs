@@ -156,6 +156,24 @@ pub const TABLE: &[(&str, Rule)] = &[
             "checked as Apache checks it (`none`, `gzip`, `snappy`, `lz4` or `zstd`, case-sensitive; anything else is Apache's `Invalid value ... String must be one of` error), then passed to librdkafka under the same name",
         ),
     ),
+    (
+        "compression.gzip.level",
+        Rule::Translated(
+            "the level of the codec `compression.type` names becomes librdkafka's `compression.level` (which takes -1 to 12; a level outside is an error); the levels of other codecs do not apply, as in Java",
+        ),
+    ),
+    (
+        "compression.lz4.level",
+        Rule::Translated(
+            "the level of the codec `compression.type` names becomes librdkafka's `compression.level` (which takes -1 to 12; a level outside is an error); the levels of other codecs do not apply, as in Java",
+        ),
+    ),
+    (
+        "compression.zstd.level",
+        Rule::Translated(
+            "the level of the codec `compression.type` names becomes librdkafka's `compression.level` (which takes -1 to 12; a level outside is an error); the levels of other codecs do not apply, as in Java",
+        ),
+    ),
     ("linger.ms", Rule::Same),
     ("batch.size", Rule::Same),
     (
@@ -319,6 +337,11 @@ pub fn translate(
                 "compression.type" => {
                     config.set(key, compression_type(value)?);
                 }
+                "compression.gzip.level" | "compression.lz4.level" | "compression.zstd.level" => {
+                    if let Some(level) = compression_level(key, value, get("compression.type"))? {
+                        config.set("compression.level", level.to_string());
+                    }
+                }
                 "buffer.memory" => {
                     config.set("queue.buffering.max.kbytes", buffer_memory_kbytes(value));
                 }
@@ -403,6 +426,31 @@ fn compression_type(value: &str) -> Result<&str, ClientConfigError> {
         Some(&ParsedValue::String(value.to_owned())),
     )?;
     Ok(value)
+}
+
+/// The `compression.<codec>.level` setting as librdkafka's `compression.level`, when
+/// `<codec>` is the one `compression.type` chooses (Java reads only that codec's level).
+fn compression_level(
+    key: &str,
+    value: &str,
+    compression_type: Option<&str>,
+) -> Result<Option<i32>, ClientConfigError> {
+    let level: i32 = java_trim(value)
+        .parse()
+        .map_err(|_| invalid(key, "Not a number of type INT"))?;
+    let codec = key
+        .strip_prefix("compression.")
+        .and_then(|k| k.strip_suffix(".level"));
+    if codec != compression_type.map(java_trim) {
+        return Ok(None);
+    }
+    if !(-1..=12).contains(&level) {
+        return Err(invalid(
+            key,
+            "librdkafka's compression.level takes -1 (the codec's default) to 12",
+        ));
+    }
+    Ok(Some(level))
 }
 
 /// `buffer.memory` in KiB, at least 1 (librdkafka's minimum). A value that is not a
@@ -631,6 +679,30 @@ mod tests {
 
     /// Apache's five codecs reach librdkafka (which takes each); anything else is refused
     /// before any client exists, with the message Apache's `ProducerConfig` gives.
+    #[test]
+    fn the_chosen_codecs_level_becomes_compression_level() {
+        let t = translate_pairs(
+            ClientKind::Producer,
+            &[
+                ("compression.type", "zstd"),
+                ("compression.zstd.level", "7"),
+                ("compression.gzip.level", "2"),
+            ],
+        );
+        assert_eq!(t.config.get("compression.level"), Some("7"));
+        // librdkafka takes the setting as it is written (no broker needed to create).
+        t.config
+            .create::<rdkafka::producer::BaseProducer>()
+            .expect("librdkafka accepts compression.level");
+        let t = translate_pairs(ClientKind::Producer, &[("compression.gzip.level", "2")]);
+        assert_eq!(t.config.get("compression.level"), None);
+        let refused = error(
+            ClientKind::Producer,
+            &[("compression.type", "lz4"), ("compression.lz4.level", "17")],
+        );
+        assert!(refused.contains("compression.lz4.level"), "{refused}");
+    }
+
     #[test]
     fn compression_types_are_checked_as_apache_checks_them() {
         for codec in CODECS {
