@@ -572,8 +572,9 @@ impl Worker {
         }
     }
 
-    /// Stops the given tasks, waiting up to `task.shutdown.graceful.timeout.ms` for each
-    /// to flush; a task that does not stop in time is aborted.
+    /// Stops the given tasks, waiting up to `task.shutdown.graceful.timeout.ms` in total
+    /// for them to flush (Apache's one deadline for the whole group); a task that has not
+    /// stopped by then is aborted.
     pub async fn stop_tasks(&self, ids: &[TaskId]) {
         let stopping: Vec<(TaskId, RunningTask)> = {
             let mut tasks = self.tasks.lock().await;
@@ -584,16 +585,8 @@ impl Worker {
         for (_, task) in &stopping {
             task.shutdown.cancel();
         }
-        for (id, task) in stopping {
-            let abort = task.handle.abort_handle();
-            if tokio::time::timeout(self.settings.task_shutdown_timeout, task.handle)
-                .await
-                .is_err()
-            {
-                tracing::error!(task = %id, "task did not stop in time; aborted");
-                abort.abort();
-            }
-        }
+        let handles = stopping.into_iter().map(|(id, task)| (id, task.handle));
+        await_or_abort(handles, self.settings.task_shutdown_timeout).await;
     }
 
     /// Stops a connector instance and all of its tasks.
@@ -709,9 +702,51 @@ fn tasks_max(config: &ConfigMap) -> Result<usize, WorkerError> {
 }
 
 /// The entries of `config` under `prefix`, with the prefix removed.
+/// Waits for each task to finish until one shared deadline `grace` from now, then aborts
+/// those still running.
+async fn await_or_abort(
+    handles: impl IntoIterator<Item = (TaskId, JoinHandle<()>)>,
+    grace: Duration,
+) {
+    let deadline = tokio::time::Instant::now() + grace;
+    for (id, handle) in handles {
+        let abort = handle.abort_handle();
+        if tokio::time::timeout_at(deadline, handle).await.is_err() {
+            tracing::error!(task = %id, "Graceful stop of task {id} failed; aborted");
+            abort.abort();
+        }
+    }
+}
+
 pub fn prefixed(config: &ConfigMap, prefix: &str) -> BTreeMap<String, String> {
     config
         .iter()
         .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_owned(), v.clone())))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn tasks_share_one_graceful_stop_deadline() {
+        let stuck = |task: u32| {
+            (
+                TaskId {
+                    connector: "c".into(),
+                    task,
+                },
+                tokio::spawn(std::future::pending::<()>()),
+            )
+        };
+        let handles: Vec<_> = (0..3).map(stuck).collect();
+        let aborts: Vec<_> = handles.iter().map(|(_, h)| h.abort_handle()).collect();
+        let started = tokio::time::Instant::now();
+        await_or_abort(handles, Duration::from_secs(5)).await;
+        // One 5 s deadline for the three, not 5 s each.
+        assert_eq!(started.elapsed(), Duration::from_secs(5));
+        tokio::task::yield_now().await;
+        assert!(aborts.iter().all(tokio::task::AbortHandle::is_finished));
+    }
 }
