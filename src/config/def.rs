@@ -320,7 +320,7 @@ impl ConfigDef {
         let mut parsed: IndexMap<String, Option<ParsedValue>> = IndexMap::new();
         for key in self.keys.values() {
             let mut result = ConfigValue::new(&key.name);
-            let value = match props.value(&key.name) {
+            let mut value = match props.value(&key.name) {
                 Some(raw) => match parse_type(&key.name, raw, key.ty) {
                     Ok(v) => Some(v),
                     Err(e) => {
@@ -343,6 +343,11 @@ impl ConfigDef {
                 && let Err(e) = validator.ensure_valid(&key.name, value.as_ref())
             {
                 result.errors.push(e.to_string());
+                // A class check is Apache's class loading, part of parsing there: a class
+                // it cannot load leaves no value to show.
+                if key.ty == ConfigType::Class {
+                    value = None;
+                }
             }
             result.value = value.clone();
             parsed.insert(key.name.clone(), value);

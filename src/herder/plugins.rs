@@ -208,7 +208,18 @@ impl PluginCatalog<'_> {
             config,
         ));
         let version = plugin.version().to_owned();
+        // A converter class that cannot be loaded has no versions to offer, and Apache
+        // hides its version key.
+        let unloadable: Vec<String> = configs
+            .iter()
+            .filter(|c| c.value.name.ends_with(".converter") && !c.value.errors.is_empty())
+            .map(|c| format!("{}.plugin.version", c.value.name))
+            .collect();
         for config in &mut configs {
+            if unloadable.contains(&config.value.name) {
+                config.value.visible = false;
+                continue;
+            }
             if config.value.name == PLUGIN_VERSION_KEY
                 || config.value.name == "key.converter.plugin.version"
                 || config.value.name == "value.converter.plugin.version"
@@ -220,19 +231,23 @@ impl PluginCatalog<'_> {
                 config.value.recommended_values = vec![version.clone()];
             }
         }
-        // Apache shows the worker's converters as the defaults of the connector's.
+        // Apache shows the worker's converters as the defaults of the connector's (and
+        // as the value when the connector sets none; a class it cannot load shows none).
         for (key, worker_class) in [
             ("key.converter", self.key_converter),
             ("value.converter", self.value_converter),
         ] {
+            let submitted = props.contains_key(key);
             if let Some(config) = configs.iter_mut().find(|c| c.value.name == key)
                 && let Some(definition) = config.definition.as_mut()
             {
                 definition.default_value = Some(worker_class.to_owned());
-                config
-                    .value
-                    .value
-                    .get_or_insert_with(|| worker_class.to_owned());
+                if !submitted {
+                    config
+                        .value
+                        .value
+                        .get_or_insert_with(|| worker_class.to_owned());
+                }
                 config.value.recommended_values =
                     CONVERTERS.iter().map(|c| (*c).to_owned()).collect();
             }

@@ -505,6 +505,8 @@ pub fn run(apache: &dyn Target, ours: &dyn Target, adjust: Adjust<'_>) -> Vec<St
         r#"{"connector.class":"FileStreamSink","name":"n","file":"<dir>/out.txt","topics":"a,b"}"#,
         r#"{"connector.class":"FileStreamSink","name":"n","topics":"a","topics.regex":"b.*"}"#,
         r#"{"connector.class":"FileStreamSink","name":"n","topics":"a,dlq","errors.deadletterqueue.topic.name":"dlq"}"#,
+        r#"{"connector.class":"FileStreamSink","name":"n","topics.regex":"(unclosed"}"#,
+        r#"{"connector.class":"FileStreamSink","name":"n","topics":"a","value.converter":"com.example.NopeConverter"}"#,
     ] {
         s.step(
             Validate,

@@ -82,10 +82,31 @@ fn optional_string(name: &str, display: &str, doc: &str, order: i32, width: Widt
 fn converter(name: &str, display: &str, doc: &str, order: i32) -> ConfigKey {
     ConfigKey::new(name, ConfigType::Class, Importance::Low, doc)
         .default_null()
+        .validator(Validator::Custom {
+            check: known_converter,
+            description: "",
+        })
         .group(COMMON_GROUP, order)
         .width(Width::Short)
         .display_name(display)
 }
+
+/// A converter class this build has (by class name or alias), as Apache's class lookup
+/// checks it when the config is parsed, with its message; unset is the worker's.
+fn known_converter(name: &str, value: Option<&ParsedValue>) -> Result<(), ConfigError> {
+    let Some(ParsedValue::Class(class)) = value else {
+        return Ok(());
+    };
+    let header_default = name == HEADER_CONVERTER && class == HEADER_CONVERTER_DEFAULT;
+    if header_default || crate::data::converters::plugin_config_def(class).is_some() {
+        Ok(())
+    } else {
+        Err(ConfigError::class_not_found(name, class))
+    }
+}
+
+/// Apache's default header converter, which this build accepts by name.
+const HEADER_CONVERTER_DEFAULT: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
 
 const CONVERTER_DOC: &str = "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. This controls the format of the {} in messages written to or read from Kafka, and since this is independent of connectors it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro.";
 
