@@ -29,10 +29,7 @@ pub const TYPE_CONFIG: &str = "converter.type";
 /// keys. `name` is the class name or one of Apache's aliases for it (the simple name, and
 /// the simple name without `Converter`); `None` when it names no converter of this build.
 pub fn plugin_config_def(name: &str) -> Option<ConfigDef> {
-    let class = CONVERTER_CLASSES.into_iter().find(|class| {
-        let simple = class.rsplit('.').next().unwrap_or(class);
-        *class == name || simple == name || simple.strip_suffix("Converter") == Some(name)
-    })?;
+    let class = resolve_class(name)?;
     let def = ConfigDef::new().define(
         ConfigKey::new(
             TYPE_CONFIG,
@@ -108,7 +105,17 @@ pub const CONVERTER_CLASSES: [&str; 3] = [
     "org.apache.kafka.connect.storage.StringConverter",
 ];
 
-/// Builds the converter named by `class` (a Java class name, or its simple name) from
+/// The converter class `name` stands for: its Java class name, its simple name or its
+/// alias without `Converter` (Apache's plugin aliases), surrounding blanks ignored.
+pub fn resolve_class(name: &str) -> Option<&'static str> {
+    let name = name.trim();
+    CONVERTER_CLASSES.into_iter().find(|class| {
+        let simple = class.rsplit('.').next().unwrap_or(class);
+        *class == name || simple == name || simple.strip_suffix("Converter") == Some(name)
+    })
+}
+
+/// Builds the converter named by `class` (see [`resolve_class`]) from
 /// `config`, already stripped of its `key.converter.`/`value.converter.` prefix.
 /// `is_key` tells which side of the record it serves, as Java's `configure(.., isKey)`.
 pub fn converter_for(
@@ -116,17 +123,19 @@ pub fn converter_for(
     config: &BTreeMap<String, String>,
     is_key: bool,
 ) -> Result<Box<dyn Converter>, ConversionError> {
-    let class = class.trim();
-    let simple = class.rsplit('.').next().unwrap_or(class);
-    let known = CONVERTER_CLASSES
-        .iter()
-        .any(|c| *c == class || (!class.contains('.') && c.ends_with(&format!(".{simple}"))));
-    match (known, simple) {
-        (true, "JsonConverter") => Ok(Box::new(JsonConverter::from_config(config)?)),
-        (true, "StringConverter") => Ok(Box::new(StringConverter::from_config(config, is_key)?)),
-        (true, "ByteArrayConverter") => Ok(Box::new(ByteArrayConverter)),
+    match resolve_class(class) {
+        Some("org.apache.kafka.connect.json.JsonConverter") => {
+            Ok(Box::new(JsonConverter::from_config(config)?))
+        }
+        Some("org.apache.kafka.connect.storage.StringConverter") => {
+            Ok(Box::new(StringConverter::from_config(config, is_key)?))
+        }
+        Some("org.apache.kafka.connect.converters.ByteArrayConverter") => {
+            Ok(Box::new(ByteArrayConverter))
+        }
         _ => Err(ConfigError::Message(format!(
-            "Class {class} cannot be found; available converters: {}",
+            "Class {} cannot be found; available converters: {}",
+            class.trim(),
             CONVERTER_CLASSES.join(", ")
         ))
         .into()),

@@ -98,7 +98,7 @@ fn known_converter(name: &str, value: Option<&ParsedValue>) -> Result<(), Config
         return Ok(());
     };
     let header_default = name == HEADER_CONVERTER && class == HEADER_CONVERTER_DEFAULT;
-    if header_default || crate::data::converters::plugin_config_def(class).is_some() {
+    if header_default || crate::data::converters::resolve_class(class).is_some() {
         Ok(())
     } else {
         Err(ConfigError::class_not_found(name, class))
