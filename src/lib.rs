@@ -1,7 +1,7 @@
 //! Tributary: Apache Kafka Connect rebuilt in Rust, with a Kubernetes operator.
 //!
 //! The folders follow responsibilities: `data` (the Connect data model and converters),
-//! `runtime` (worker, task loops, offsets, config), `connectors`, `transforms`, `herder`
+//! `runtime` (worker, task loops, offsets, config), `connectors`, `plugin_host` (Java connector plugins in a supervised JVM), `transforms`, `herder`
 //! (the control plane: the `Herder` trait, its shared base and two backends), `rest`
 //! (HTTP only: one router over the `Herder` trait), `api` (custom resources and their
 //! behaviour), `controller`, `worker` and `cli`. See `docs/architecture.md`.
@@ -19,6 +19,7 @@ pub mod data;
 mod fixtures;
 pub mod herder;
 pub mod java;
+pub mod plugin_host;
 pub mod rest;
 pub mod runtime;
 pub mod telemetry;

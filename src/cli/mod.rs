@@ -89,3 +89,25 @@ pub(crate) async fn shutdown_signal() {
         () = term => {}
     }
 }
+
+/// The built-in connectors and, when `plugin.path` is set, the Java connectors the plugin
+/// host finds there.
+pub(crate) async fn plugin_registry(
+    config: &crate::runtime::config::worker::WorkerConfig,
+) -> anyhow::Result<(
+    crate::connectors::Registry,
+    Option<std::sync::Arc<crate::plugin_host::PluginHost>>,
+)> {
+    let discovery = config.plugin_discovery.as_deref();
+    let Some(settings) = crate::plugin_host::settings(config.plugin_path.as_deref(), discovery)?
+    else {
+        return Ok((crate::connectors::Registry::builtin(), None));
+    };
+    let (registry, host) =
+        crate::plugin_host::start_with_plugins(crate::connectors::Registry::builtin(), settings)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(e).context("cannot load the Java plugins of plugin.path")
+            })?;
+    Ok((registry, Some(host)))
+}

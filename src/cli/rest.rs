@@ -14,14 +14,13 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::routing::get;
 
-use crate::connectors::Registry;
 use crate::herder::Herder;
 use crate::herder::kubernetes::{KubernetesHerder, KubernetesHerderConfig};
 use crate::rest::auth::SecretSources;
 use crate::rest::loggers::Loggers;
 use crate::rest::routes;
 use crate::runtime::WorkerSettings;
-use crate::runtime::config::worker::WorkerMode;
+use crate::runtime::config::worker::{WorkerConfig, WorkerMode};
 use crate::runtime::config::worker_file;
 use crate::runtime::storage::KafkaOffsetStoreConfig;
 use crate::telemetry::LogReloadHandle;
@@ -65,7 +64,11 @@ pub struct RestArgs {
 }
 
 pub async fn run(args: RestArgs, log_reload: LogReloadHandle) -> anyhow::Result<ExitCode> {
-    let herder_config = herder_config(&args).await?;
+    let config = worker_file::load(&args.worker_config, WorkerMode::Kubernetes).await?;
+    let herder_config = herder_config(&args, &config);
+    // Listing and validating Java connectors needs their plugins: the sidecar has its own
+    // plugin host when plugin.path is set.
+    let (registry, _plugin_host) = super::plugin_registry(&config).await?;
     // Booting: a missing kubeconfig or service account is fatal.
     let client = kube::Client::try_default()
         .await
@@ -73,7 +76,7 @@ pub async fn run(args: RestArgs, log_reload: LogReloadHandle) -> anyhow::Result<
     let herder = Arc::new(KubernetesHerder::new(
         client.clone(),
         herder_config,
-        Arc::new(Registry::builtin()),
+        Arc::new(registry),
     ));
     let shutdown = tokio_util::sync::CancellationToken::new();
 
@@ -156,11 +159,10 @@ pub async fn run(args: RestArgs, log_reload: LogReloadHandle) -> anyhow::Result<
 }
 
 /// The herder's view of the cluster, from the arguments and the worker properties.
-async fn herder_config(args: &RestArgs) -> anyhow::Result<KubernetesHerderConfig> {
-    let config = worker_file::load(&args.worker_config, WorkerMode::Kubernetes).await?;
-    let settings = WorkerSettings::from_config(args.pod_name.clone(), &config);
-    let offsets = KafkaOffsetStoreConfig::from_worker_config(&config);
-    Ok(KubernetesHerderConfig {
+fn herder_config(args: &RestArgs, config: &WorkerConfig) -> KubernetesHerderConfig {
+    let settings = WorkerSettings::from_config(args.pod_name.clone(), config);
+    let offsets = KafkaOffsetStoreConfig::from_worker_config(config);
+    KubernetesHerderConfig {
         namespace: args.namespace.clone(),
         cluster: args.cluster.clone(),
         worker_id: args.pod_name.clone(),
@@ -170,5 +172,5 @@ async fn herder_config(args: &RestArgs) -> anyhow::Result<KubernetesHerderConfig
         value_converter: settings.value_converter.class,
         override_policy: settings.override_policy,
         offsets,
-    })
+    }
 }

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use crate::connectors::Registry;
 use crate::herder::Herder;
 use crate::herder::base::{self, ClusterIdError};
 use crate::herder::standalone::StandaloneHerder;
@@ -61,9 +60,11 @@ pub async fn run(
         .await
         .with_context(|| format!("cannot load offsets from {}", offsets_file.display()))?;
     let settings = WorkerSettings::from_config(worker_id.clone(), &config);
+    // Java plugins from plugin.path run in the plugin host; kept alive with the worker.
+    let (registry, _plugin_host) = super::plugin_registry(&config).await?;
     let worker = Arc::new(Worker::new(
         settings,
-        Arc::new(Registry::builtin()),
+        Arc::new(registry),
         offsets.clone(),
         StatusStore::new(),
     ));

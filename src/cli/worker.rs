@@ -15,7 +15,6 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use crate::connectors::Registry;
 use crate::herder::base;
 use crate::runtime::config::providers::kubernetes::SecretsConfigProvider;
 use crate::runtime::config::worker::WorkerMode;
@@ -106,9 +105,11 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         "secrets",
         Arc::new(SecretsConfigProvider::new(client.clone())),
     );
+    // Java plugins from plugin.path run in the plugin host; kept alive with the worker.
+    let (registry, _plugin_host) = super::plugin_registry(&config).await?;
     let runtime = Arc::new(Worker::new(
         settings,
-        Arc::new(Registry::builtin()),
+        Arc::new(registry),
         offsets.clone(),
         StatusStore::new(),
     ));

@@ -21,10 +21,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::ConnectorError;
-use crate::config::{ConfigDef, ConfigValue};
+use crate::config::{ConfigDef, ConfigInfo, ConfigKey, ConfigKeyInfo, ConfigType, ConfigValue};
 use crate::data::{SinkRecord, SourceRecord};
 
 /// A connector or task config as the runtime hands it over: Connect's `Map<String, String>`.
@@ -101,6 +101,13 @@ pub struct RecordMetadata {
     pub timestamp: Option<i64>,
 }
 
+/// A connector's own table and results, rendered for the validate endpoint.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ConnectorValidation {
+    pub groups: Vec<String>,
+    pub configs: Vec<ConfigInfo>,
+}
+
 /// A connector instance: it checks its config, is started with it, and splits the work
 /// into task configs. It never moves data itself.
 #[async_trait]
@@ -121,6 +128,49 @@ pub trait Connector: Send {
     /// default `Connector.validate`; a connector overrides it for checks across keys).
     fn validate(&self, config: &ConfigMap) -> Vec<ConfigValue> {
         self.config().validate(config).into_values().collect()
+    }
+
+    /// The connector's own keys as `GET /connector-plugins/x/config` lists them. The
+    /// default renders [`Connector::config`]; a Java connector answers with its plugin's.
+    fn config_infos(&self) -> Vec<ConfigKeyInfo> {
+        self.config().keys().map(ConfigKey::info).collect()
+    }
+
+    /// The connector's part of a validate answer, as Apache's
+    /// `AbstractHerder.generateResult` renders its table and `validate` results: results
+    /// for keys it does not define first (no definition), then each defined key with its
+    /// result, and its groups. The default renders [`Connector::config`] and
+    /// [`Connector::validate`]; a Java connector answers with its plugin's.
+    fn validation(&self, config: &ConfigMap) -> ConnectorValidation {
+        let def = self.config();
+        let mut results: indexmap::IndexMap<String, ConfigValue> = self
+            .validate(config)
+            .into_iter()
+            .map(|r| (r.name.clone(), r))
+            .collect();
+        let mut defined = Vec::new();
+        for key in def.keys() {
+            let value = results
+                .shift_remove(&key.name)
+                .unwrap_or_else(|| ConfigValue::new(&key.name))
+                .info(key.ty);
+            defined.push(ConfigInfo {
+                definition: Some(key.info()),
+                value,
+            });
+        }
+        let mut configs: Vec<ConfigInfo> = results
+            .into_values()
+            .map(|r| ConfigInfo {
+                definition: None,
+                value: r.info(ConfigType::String),
+            })
+            .collect();
+        configs.extend(defined);
+        ConnectorValidation {
+            groups: def.groups().to_vec(),
+            configs,
+        }
     }
 
     /// Starts the connector with its full config. Invalid config gives
@@ -181,6 +231,11 @@ impl SourceTaskContext {
     /// The committed offsets of this connector (Apache's `offsetStorageReader()`).
     pub fn offset_reader(&self) -> &dyn OffsetReader {
         self.offsets.as_ref()
+    }
+
+    /// The same reader, shared (the plugin host answers a Java task's reads with it).
+    pub fn reader(&self) -> Arc<dyn OffsetReader> {
+        self.offsets.clone()
     }
 }
 

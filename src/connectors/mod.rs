@@ -7,9 +7,11 @@ pub mod file_stream;
 pub mod registry;
 
 pub use api::{
-    ConfigMap, Connector, ConnectorKind, ConnectorResult, MemoryOffsetReader, OffsetReader,
-    RecordMetadata, RecordingSinkTaskContext, SinkOffsets, SinkTask, SinkTaskContext,
+    ConfigMap, Connector, ConnectorKind, ConnectorResult, ConnectorValidation, MemoryOffsetReader,
+    OffsetReader, RecordMetadata, RecordingSinkTaskContext, SinkOffsets, SinkTask, SinkTaskContext,
     SinkTaskRequests, SourceOffset, SourcePartition, SourceTask, SourceTaskContext, TopicPartition,
 };
 pub use error::ConnectorError;
-pub use registry::{PluginDesc, PluginInfo, Registry, RegistryError};
+pub use registry::{
+    ConnectorFactory, PluginDesc, PluginInfo, Registry, RegistryError, TaskFactory,
+};

@@ -7,6 +7,7 @@
 //! (`FileStreamSource`). Names are case-sensitive.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -40,36 +41,63 @@ pub enum RegistryError {
     },
 }
 
+/// Makes a connector instance: a built-in's constructor, or a closure over the plugin
+/// host for a Java connector.
+pub type ConnectorFactory = Arc<dyn Fn() -> Box<dyn Connector> + Send + Sync>;
+
 /// How a plugin makes its tasks; the variant also fixes the connector's kind.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub enum TaskFactory {
-    Source(fn() -> Box<dyn SourceTask>),
-    Sink(fn() -> Box<dyn SinkTask>),
+    Source(Arc<dyn Fn() -> Box<dyn SourceTask> + Send + Sync>),
+    Sink(Arc<dyn Fn() -> Box<dyn SinkTask> + Send + Sync>),
 }
 
-/// One connector plugin: its Java class name, version and factories.
+impl TaskFactory {
+    pub fn source(new_task: impl Fn() -> Box<dyn SourceTask> + Send + Sync + 'static) -> Self {
+        TaskFactory::Source(Arc::new(new_task))
+    }
+
+    pub fn sink(new_task: impl Fn() -> Box<dyn SinkTask> + Send + Sync + 'static) -> Self {
+        TaskFactory::Sink(Arc::new(new_task))
+    }
+}
+
+/// Where Apache's listing says a plugin was loaded from: `classpath` for the built-ins.
+const CLASSPATH: &str = "classpath";
+
+/// One connector plugin: its Java class name, version, where it comes from and its
+/// factories.
 #[derive(Clone)]
 pub struct PluginDesc {
     class: String,
     version: String,
-    new_connector: fn() -> Box<dyn Connector>,
+    location: String,
+    new_connector: ConnectorFactory,
     tasks: TaskFactory,
 }
 
 impl PluginDesc {
-    /// Describes a plugin. `class` is the full Java class name users put in `connector.class`.
+    /// Describes a built-in plugin. `class` is the full Java class name users put in
+    /// `connector.class`.
     pub fn new(
         class: impl Into<String>,
         version: impl Into<String>,
-        new_connector: fn() -> Box<dyn Connector>,
+        new_connector: impl Fn() -> Box<dyn Connector> + Send + Sync + 'static,
         tasks: TaskFactory,
     ) -> Self {
         PluginDesc {
             class: class.into(),
             version: version.into(),
-            new_connector,
+            location: CLASSPATH.to_owned(),
+            new_connector: Arc::new(new_connector),
             tasks,
         }
+    }
+
+    /// The same plugin, loaded from `location` (a `plugin.path` directory or jar).
+    pub fn at(mut self, location: impl Into<String>) -> Self {
+        self.location = location.into();
+        self
     }
 
     /// The full class name.
@@ -126,10 +154,11 @@ impl fmt::Display for PluginDesc {
         write!(
             f,
             "PluginDesc{{klass=class {class}, name='{class}', version='{version}', \
-             encodedVersion={version}, type={kind}, typeName='{kind}', location='classpath'}}",
+             encodedVersion={version}, type={kind}, typeName='{kind}', location='{location}'}}",
             class = self.class,
             version = self.version,
             kind = self.kind(),
+            location = self.location,
         )
     }
 }
@@ -177,13 +206,13 @@ impl Registry {
                 file_stream::SOURCE_CLASS,
                 version.clone(),
                 || Box::new(FileStreamSourceConnector::new()),
-                TaskFactory::Source(|| Box::new(FileStreamSourceTask::new())),
+                TaskFactory::source(|| Box::new(FileStreamSourceTask::new())),
             ),
             PluginDesc::new(
                 file_stream::SINK_CLASS,
                 version,
                 || Box::new(FileStreamSinkConnector::new()),
-                TaskFactory::Sink(|| Box::new(FileStreamSinkTask::new())),
+                TaskFactory::sink(|| Box::new(FileStreamSinkTask::new())),
             ),
         ])
     }
@@ -239,7 +268,7 @@ impl Registry {
         class_or_alias: &str,
     ) -> Result<Box<dyn SourceTask>, RegistryError> {
         let plugin = self.resolve(class_or_alias)?;
-        match plugin.tasks {
+        match &plugin.tasks {
             TaskFactory::Source(new_task) => Ok(new_task()),
             TaskFactory::Sink(_) => Err(wrong_kind(plugin, ConnectorKind::Source)),
         }
@@ -251,7 +280,7 @@ impl Registry {
         class_or_alias: &str,
     ) -> Result<Box<dyn SinkTask>, RegistryError> {
         let plugin = self.resolve(class_or_alias)?;
-        match plugin.tasks {
+        match &plugin.tasks {
             TaskFactory::Sink(new_task) => Ok(new_task()),
             TaskFactory::Source(_) => Err(wrong_kind(plugin, ConnectorKind::Sink)),
         }
@@ -322,7 +351,7 @@ mod tests {
             "com.example.FileStreamSourceConnector",
             "1.0",
             || Box::new(FileStreamSourceConnector::new()),
-            TaskFactory::Source(|| Box::new(FileStreamSourceTask::new())),
+            TaskFactory::source(|| Box::new(FileStreamSourceTask::new())),
         );
         let registry = Registry::builtin().with(other);
         let err = registry.resolve("FileStreamSource").err().unwrap();

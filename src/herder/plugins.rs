@@ -6,8 +6,8 @@ use indexmap::IndexMap;
 
 use super::entities::{PluginConfigKey, PluginEntry, ValidatedConfig, ValidationInfos};
 use super::{HerderError, HerderResult};
-use crate::config::{ConfigDef, ConfigKey, ConfigType, ConfigValue, ConfigValueInfo};
-use crate::connectors::{ConfigMap, ConnectorKind, Registry};
+use crate::config::{ConfigKey, ConfigValueInfo};
+use crate::connectors::{ConfigMap, ConnectorKind, ConnectorValidation, Registry};
 use crate::runtime::config::connector::{sink_config_def, sink_topic_problems, source_config_def};
 use crate::runtime::config::enrich::transform_config_infos;
 use crate::runtime::config::override_policy::{OverridePolicy, checked_clients};
@@ -85,12 +85,8 @@ impl PluginCatalog<'_> {
             .create_connector(plugin)
             .map_err(|e| HerderError::NotFound(e.to_string()))?;
         // Apache lists the connector's own keys, then the runtime's.
-        let mut keys: Vec<PluginConfigKey> = connector
-            .config()
-            .keys()
-            .chain(runtime.keys())
-            .map(ConfigKey::info)
-            .collect();
+        let mut keys: Vec<PluginConfigKey> = connector.config_infos();
+        keys.extend(runtime.keys().map(ConfigKey::info));
         let version = desc.version().to_owned();
         set_version_default(
             keys.iter_mut().find(|k| k.name == PLUGIN_VERSION_KEY),
@@ -196,12 +192,7 @@ impl PluginCatalog<'_> {
             .registry
             .create_connector(class)
             .map_err(|e| HerderError::BadRequest(e.to_string()))?;
-        merge_connector_keys(
-            &mut configs,
-            &mut groups,
-            &connector.config(),
-            connector.validate(config),
-        );
+        merge_connector_keys(&mut configs, &mut groups, connector.validation(config));
         configs.extend(client_override_infos(
             self.override_policy,
             plugin.kind(),
@@ -312,33 +303,23 @@ fn client_override_infos(
 fn merge_connector_keys(
     configs: &mut Vec<ValidatedConfig>,
     groups: &mut Vec<String>,
-    def: &ConfigDef,
-    results: Vec<ConfigValue>,
+    connector: ConnectorValidation,
 ) {
-    let mut results: IndexMap<String, ConfigValue> =
-        results.into_iter().map(|r| (r.name.clone(), r)).collect();
-    for key in def.keys() {
-        let value = results
-            .shift_remove(&key.name)
-            .unwrap_or_else(|| ConfigValue::new(&key.name))
-            .info(key.ty);
-        let entry = ValidatedConfig {
-            definition: Some(key.info()),
-            value,
+    let mut undefined = Vec::new();
+    for entry in connector.configs {
+        let Some(definition) = &entry.definition else {
+            undefined.push(entry);
+            continue;
         };
-        match configs.iter_mut().find(|c| c.value.name == key.name) {
+        match configs.iter_mut().find(|c| c.value.name == definition.name) {
             Some(existing) => *existing = entry,
             None => configs.push(entry),
         }
     }
-    let undefined = results.into_values().map(|r| ValidatedConfig {
-        definition: None,
-        value: r.info(ConfigType::String),
-    });
     configs.splice(0..0, undefined);
-    for group in def.groups() {
-        if !groups.contains(group) {
-            groups.push(group.clone());
+    for group in connector.groups {
+        if !groups.contains(&group) {
+            groups.push(group);
         }
     }
 }

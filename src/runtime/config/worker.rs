@@ -37,6 +37,7 @@ pub const REST_ADVERTISED_HOST_NAME: &str = "rest.advertised.host.name";
 pub const REST_ADVERTISED_PORT: &str = "rest.advertised.port";
 pub const REST_ADVERTISED_LISTENER: &str = "rest.advertised.listener";
 pub const PLUGIN_PATH: &str = "plugin.path";
+pub const PLUGIN_DISCOVERY: &str = "plugin.discovery";
 pub const CLIENT_ID: &str = "client.id";
 pub const CONFIG_PROVIDERS: &str = "config.providers";
 pub const ACCESS_CONTROL_ALLOW_ORIGIN: &str = "access.control.allow.origin";
@@ -180,9 +181,15 @@ fn common_worker_config_def() -> ConfigDef {
         )
         .define(
             ConfigKey::new(PLUGIN_PATH, List, Low,
-                "List of paths separated by commas (,) that contain Java plugins in Apache Connect; accepted in the forms Apache accepts and unused by this build.")
+                "List of paths separated by commas (,) that contain Java plugins: directories of plugin directories, jars or class directories, and uber-jars. When set, Tributary runs them in its plugin host with Apache's plugin isolation.")
                 .default_null()
                 .validator(Validator::non_duplicate_list(false, true)),
+        )
+        .define(
+            ConfigKey::new(PLUGIN_DISCOVERY, String, Low,
+                "How the plugin host finds the plugins of plugin.path, as in Apache: only_scan (reflection), service_load (ServiceLoader manifests, fastest), hybrid_warn (both, warning about plugins without manifests) or hybrid_fail (both, failing on them).")
+                .default_value("hybrid_warn")
+                .validator(Validator::one_of_ignore_case(&["only_scan", "hybrid_warn", "hybrid_fail", "service_load"])),
         )
         .define(
             ConfigKey::new(OVERRIDE_POLICY, String, Medium,
@@ -257,8 +264,10 @@ pub struct WorkerConfig {
     pub rest_advertised_host_name: Option<String>,
     pub rest_advertised_port: Option<i32>,
     pub rest_advertised_listener: Option<String>,
-    /// Accepted for compatibility; there are no Java plugins to load.
+    /// Where Java plugins are: the plugin host runs them when set.
     pub plugin_path: Option<Vec<String>>,
+    /// How the plugin host finds them (`plugin.discovery`).
+    pub plugin_discovery: Option<String>,
     pub client_id: String,
     pub config_providers: Vec<String>,
     /// `connector.client.config.override.policy` (with its allowlist).
@@ -295,22 +304,6 @@ fn required<T>(value: Option<T>, key: &str) -> Result<T, ConfigError> {
     value.ok_or_else(|| ConfigError::Missing(key.to_owned()))
 }
 
-/// What Apache's plugin scanner logs about `plugin.path` elements (a missing one is
-/// skipped with its error line), then the note that this build loads no Java plugins:
-/// the value is accepted in every form Apache accepts, so worker files written for Apache
-/// start unchanged.
-fn plugin_path_notices(elements: &[String]) -> Vec<String> {
-    let mut notices: Vec<String> = elements
-        .iter()
-        .filter(|element| !std::path::Path::new(element.as_str()).exists())
-        .map(|element| format!("Could not get listing for plugin path: {element}. Ignoring."))
-        .collect();
-    notices.push(format!(
-        "{PLUGIN_PATH} is accepted but unused: this build runs only its native connectors, converters and transforms (Java plugins need the plugin host, issue 17)"
-    ));
-    notices
-}
-
 impl WorkerConfig {
     /// Parses a standalone worker's properties.
     pub fn from_props(props: &IndexMap<String, String>) -> Result<Self, ConfigError> {
@@ -342,10 +335,9 @@ impl WorkerConfig {
                 listeners[0]
             ));
         }
+        // The plugin host's scan logs Apache's own warnings about these elements.
         let plugin_path = parsed.list(PLUGIN_PATH)?.map(<[String]>::to_vec);
-        if let Some(elements) = &plugin_path {
-            notices.extend(plugin_path_notices(elements));
-        }
+        let plugin_discovery = parsed.string(PLUGIN_DISCOVERY)?.map(str::to_owned);
         let unknown_keys: Vec<String> = parsed
             .unknown_keys()
             .into_iter()
@@ -414,6 +406,7 @@ impl WorkerConfig {
             rest_advertised_port: parsed.int(REST_ADVERTISED_PORT)?,
             rest_advertised_listener: parsed.string(REST_ADVERTISED_LISTENER)?.map(str::to_owned),
             plugin_path,
+            plugin_discovery,
             client_id: parsed.string(CLIENT_ID)?.unwrap_or_default().to_owned(),
             config_providers: parsed.list(CONFIG_PROVIDERS)?.unwrap_or_default().to_vec(),
             override_policy: OverridePolicy::parse(
@@ -610,8 +603,8 @@ mod tests {
             props(&[("request.timeout.ms", "1000")])
         );
         assert_eq!(config.unknown_keys, ["some.unknown"]);
-        // rest.port, the missing plugin.path directory, plugin.path unused, some.unknown.
-        assert_eq!(config.notices.len(), 4, "{:?}", config.notices);
+        // rest.port and some.unknown (the plugin host logs about plugin.path).
+        assert_eq!(config.notices.len(), 2, "{:?}", config.notices);
 
         p.push(("listeners", "http://localhost:8084"));
         let config = WorkerConfig::from_props(&props(&p)).unwrap();
