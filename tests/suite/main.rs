@@ -24,6 +24,7 @@ mod operator_lifecycle;
 mod operator_rebalance;
 mod operator_secured;
 mod override_policy;
+mod plugin_host;
 mod properties_parity;
 mod quickstart_output;
 mod rest_hostile;
