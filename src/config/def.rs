@@ -379,19 +379,19 @@ impl ConfigDef {
             if let Some(value) = results.shift_remove(&key.name) {
                 configs.push(ConfigInfo {
                     definition: Some(key.info()),
-                    value: value.info(key.ty),
+                    value: Some(value.info(key.ty)),
                 });
             }
         }
         for (_, value) in results {
             configs.push(ConfigInfo {
                 definition: None,
-                value: value.info(ConfigType::String),
+                value: Some(value.info(ConfigType::String)),
             });
         }
         ConfigInfos {
             name: name.to_owned(),
-            error_count: configs.iter().map(|c| c.value.errors.len()).sum(),
+            error_count: configs.iter().map(|c| c.errors().len()).sum(),
             groups: self.groups.clone(),
             configs,
         }

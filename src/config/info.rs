@@ -59,7 +59,24 @@ pub struct ConfigInfos {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigInfo {
     pub definition: Option<ConfigKeyInfo>,
-    pub value: ConfigValueInfo,
+    /// Null for a key its connector defines but gave no result for (Apache shows that).
+    pub value: Option<ConfigValueInfo>,
+}
+
+impl ConfigInfo {
+    /// The key: the result's name, or the definition's when there is no result.
+    pub fn name(&self) -> &str {
+        match (&self.value, &self.definition) {
+            (Some(value), _) => &value.name,
+            (None, Some(definition)) => &definition.name,
+            (None, None) => "",
+        }
+    }
+
+    /// The key's problems.
+    pub fn errors(&self) -> &[String] {
+        self.value.as_ref().map_or(&[], |v| &v.errors)
+    }
 }
 
 /// A key's definition on the wire (Apache's `ConfigKeyInfo`), in the field order and with

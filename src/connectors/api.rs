@@ -156,14 +156,14 @@ pub trait Connector: Send {
                 .info(key.ty);
             defined.push(ConfigInfo {
                 definition: Some(key.info()),
-                value,
+                value: Some(value),
             });
         }
         let mut configs: Vec<ConfigInfo> = results
             .into_values()
             .map(|r| ConfigInfo {
                 definition: None,
-                value: r.info(ConfigType::String),
+                value: Some(r.info(ConfigType::String)),
             })
             .collect();
         configs.extend(defined);
@@ -217,6 +217,16 @@ pub trait OffsetReader: Send + Sync {
     }
 }
 
+/// Receives Apache's `SourceTask.commitRecord` calls of one task, in batches. Records are
+/// named by their place in everything the task returned from `poll` since `start`,
+/// counting from 0: the runtime handles every polled record in that order, once. A record
+/// comes with where Kafka stored it, or with `None` when a transform or a tolerated error
+/// dropped it. Called from the task loop while a `poll` may be in flight (Apache calls
+/// `commitRecord` from the producer's thread), so it must not wait for the task.
+pub trait RecordCommitter: Send + Sync {
+    fn commit_records(&self, records: Vec<(u64, Option<RecordMetadata>)>);
+}
+
 /// What a source task can reach of the runtime (Apache's `SourceTaskContext`).
 #[derive(Clone)]
 pub struct SourceTaskContext {
@@ -264,14 +274,10 @@ pub trait SourceTask: Send {
         Ok(())
     }
 
-    /// Called per record once Kafka acknowledged it; `metadata` is `None` when a
-    /// transform dropped the record. Default: nothing.
-    async fn commit_record(
-        &mut self,
-        _record: &SourceRecord,
-        _metadata: Option<&RecordMetadata>,
-    ) -> ConnectorResult<()> {
-        Ok(())
+    /// Apache's `commitRecord`, for tasks that track what Kafka acknowledged (a Java
+    /// task through the plugin host). Asked once, after `start`. Default: none.
+    fn record_committer(&self) -> Option<Arc<dyn RecordCommitter>> {
+        None
     }
 
     /// Releases resources. Called once, after the last `poll` returned or was dropped.

@@ -8,8 +8,9 @@ pub mod registry;
 
 pub use api::{
     ConfigMap, Connector, ConnectorKind, ConnectorResult, ConnectorValidation, MemoryOffsetReader,
-    OffsetReader, RecordMetadata, RecordingSinkTaskContext, SinkOffsets, SinkTask, SinkTaskContext,
-    SinkTaskRequests, SourceOffset, SourcePartition, SourceTask, SourceTaskContext, TopicPartition,
+    OffsetReader, RecordCommitter, RecordMetadata, RecordingSinkTaskContext, SinkOffsets, SinkTask,
+    SinkTaskContext, SinkTaskRequests, SourceOffset, SourcePartition, SourceTask,
+    SourceTaskContext, TopicPartition,
 };
 pub use error::ConnectorError;
 pub use registry::{

@@ -229,9 +229,14 @@ impl Registry {
         &self.plugins
     }
 
-    /// The body of `GET /connector-plugins`.
+    /// The body of `GET /connector-plugins`: sink connectors, then source connectors,
+    /// each by class name, as Apache 4.3.1 lists them.
     pub fn plugins(&self) -> Vec<PluginInfo> {
-        self.plugins.iter().map(PluginDesc::info).collect()
+        let of_kind = |kind| self.plugins.iter().filter(move |p| p.kind() == kind);
+        of_kind(ConnectorKind::Sink)
+            .chain(of_kind(ConnectorKind::Source))
+            .map(PluginDesc::info)
+            .collect()
     }
 
     /// Finds a connector by full class name or alias.

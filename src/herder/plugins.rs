@@ -129,7 +129,7 @@ impl PluginCatalog<'_> {
         let errors: Vec<&str> = infos
             .configs
             .iter()
-            .flat_map(|c| c.value.errors.iter().map(String::as_str))
+            .flat_map(|c| c.errors().iter().map(String::as_str))
             .collect();
         Err(HerderError::BadRequest(format!(
             "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
@@ -183,8 +183,10 @@ impl PluginCatalog<'_> {
         if plugin.kind() == ConnectorKind::Sink {
             // Apache's `SinkConnectorConfig.validate`: the topic rules, on the runtime's keys.
             for (key, _, message) in sink_topic_problems(&props) {
-                if let Some(existing) = configs.iter_mut().find(|c| c.value.name == key) {
-                    existing.value.errors.push(message);
+                if let Some(existing) = configs.iter_mut().find(|c| c.name() == key)
+                    && let Some(value) = existing.value.as_mut()
+                {
+                    value.errors.push(message);
                 }
             }
         }
@@ -203,23 +205,27 @@ impl PluginCatalog<'_> {
         // hides its version key.
         let unloadable: Vec<String> = configs
             .iter()
-            .filter(|c| c.value.name.ends_with(".converter") && !c.value.errors.is_empty())
-            .map(|c| format!("{}.plugin.version", c.value.name))
+            .filter(|c| c.name().ends_with(".converter") && !c.errors().is_empty())
+            .map(|c| format!("{}.plugin.version", c.name()))
             .collect();
         for config in &mut configs {
-            if unloadable.contains(&config.value.name) {
-                config.value.visible = false;
+            let name = config.name().to_owned();
+            let Some(value) = config.value.as_mut() else {
+                continue;
+            };
+            if unloadable.contains(&name) {
+                value.visible = false;
                 continue;
             }
-            if config.value.name == PLUGIN_VERSION_KEY
-                || config.value.name == "key.converter.plugin.version"
-                || config.value.name == "value.converter.plugin.version"
-                || config.value.name == "header.converter.plugin.version"
+            if name == PLUGIN_VERSION_KEY
+                || name == "key.converter.plugin.version"
+                || name == "value.converter.plugin.version"
+                || name == "header.converter.plugin.version"
             {
-                set_version_default(config.definition.as_mut(), &version);
-                config.value.value.get_or_insert_with(|| version.clone());
+                value.value.get_or_insert_with(|| version.clone());
                 // Apache recommends the versions installed: ours is the one.
-                config.value.recommended_values = vec![version.clone()];
+                value.recommended_values = vec![version.clone()];
+                set_version_default(config.definition.as_mut(), &version);
             }
         }
         // Apache shows the worker's converters as the defaults of the connector's (and
@@ -229,34 +235,30 @@ impl PluginCatalog<'_> {
             ("value.converter", self.value_converter),
         ] {
             let submitted = props.contains_key(key);
-            if let Some(config) = configs.iter_mut().find(|c| c.value.name == key)
+            if let Some(config) = configs.iter_mut().find(|c| c.name() == key)
                 && let Some(definition) = config.definition.as_mut()
+                && let Some(value) = config.value.as_mut()
             {
                 definition.default_value = Some(worker_class.to_owned());
                 if !submitted {
-                    config
-                        .value
-                        .value
-                        .get_or_insert_with(|| worker_class.to_owned());
+                    value.value.get_or_insert_with(|| worker_class.to_owned());
                 }
-                config.value.recommended_values =
-                    CONVERTERS.iter().map(|c| (*c).to_owned()).collect();
+                value.recommended_values = CONVERTERS.iter().map(|c| (*c).to_owned()).collect();
             }
         }
         // Apache's worker default header converter. Headers are not converted by this
         // build yet; the key is shown as Apache shows it.
-        if let Some(config) = configs
-            .iter_mut()
-            .find(|c| c.value.name == "header.converter")
+        if let Some(config) = configs.iter_mut().find(|c| c.name() == "header.converter")
             && let Some(definition) = config.definition.as_mut()
+            && let Some(value) = config.value.as_mut()
         {
             let class = "org.apache.kafka.connect.storage.SimpleHeaderConverter".to_owned();
             definition.default_value = Some(class.clone());
-            config.value.value.get_or_insert(class);
+            value.value.get_or_insert(class);
         }
         Ok(ValidationInfos {
             name: class.clone(),
-            error_count: configs.iter().map(|c| c.value.errors.len()).sum(),
+            error_count: configs.iter().map(|c| c.errors().len()).sum(),
             groups,
             configs,
         })
@@ -283,13 +285,13 @@ fn client_override_infos(
             };
             infos.push(ValidatedConfig {
                 definition: None,
-                value: ConfigValueInfo {
+                value: Some(ConfigValueInfo {
                     name: checked.key,
                     value: Some(shown),
                     recommended_values: Vec::new(),
                     errors: checked.refusal.into_iter().collect(),
                     visible: true,
-                },
+                }),
             });
         }
     }
@@ -311,7 +313,7 @@ fn merge_connector_keys(
             undefined.push(entry);
             continue;
         };
-        match configs.iter_mut().find(|c| c.value.name == definition.name) {
+        match configs.iter_mut().find(|c| c.name() == definition.name) {
             Some(existing) => *existing = entry,
             None => configs.push(entry),
         }
@@ -372,7 +374,7 @@ mod tests {
         infos
             .configs
             .iter()
-            .find(|c| c.value.name == name)
+            .find(|c| c.name() == name)
             .unwrap_or_else(|| panic!("no {name}"))
     }
 
@@ -400,10 +402,10 @@ mod tests {
         let batch = entry(&infos, "batch.size");
         assert_eq!(batch.definition.as_ref().unwrap().ty, "INT");
         assert_eq!(
-            batch.value.errors,
+            batch.value.as_ref().unwrap().errors,
             ["Invalid value lots for configuration batch.size: Not a number of type INT"]
         );
-        assert_eq!(entry(&infos, "file").value.value, None);
+        assert_eq!(entry(&infos, "file").value.as_ref().unwrap().value, None);
         assert_eq!(infos.error_count, 1);
 
         let config =
@@ -411,7 +413,7 @@ mod tests {
         let infos = catalog(&registry).validate_all(&config).unwrap();
         for key in ["topics", "topics.regex"] {
             assert_eq!(
-                entry(&infos, key).value.errors,
+                entry(&infos, key).value.as_ref().unwrap().errors,
                 ["Must configure one of topics or topics.regex"]
             );
         }
@@ -433,7 +435,7 @@ mod tests {
         let infos = catalog(&registry).validate_all(&config).unwrap();
         let acks = entry(&infos, "producer.override.acks");
         assert_eq!(
-            acks.value.errors,
+            acks.value.as_ref().unwrap().errors,
             [
                 "The 'None' policy does not allow 'acks' to be overridden in the connector configuration."
             ]
@@ -441,6 +443,8 @@ mod tests {
         assert_eq!(
             entry(&infos, "producer.override.sasl.jaas.config")
                 .value
+                .as_ref()
+                .unwrap()
                 .value
                 .as_deref(),
             Some("[hidden]")
@@ -450,7 +454,7 @@ mod tests {
             infos
                 .configs
                 .iter()
-                .all(|c| c.value.name != "consumer.override.fetch.min.bytes")
+                .all(|c| c.value.as_ref().unwrap().name != "consumer.override.fetch.min.bytes")
         );
         assert_eq!(infos.error_count, 2);
         let refused = catalog(&registry)

@@ -13,8 +13,8 @@ use super::records::RecordCodec;
 use crate::config::{ConfigDef, ConfigInfos, ConfigKeyInfo};
 use crate::connectors::{
     ConfigMap, Connector, ConnectorError, ConnectorKind, ConnectorResult, ConnectorValidation,
-    SinkOffsets, SinkTask, SinkTaskContext, SourceOffset, SourcePartition, SourceTask,
-    SourceTaskContext, TopicPartition,
+    RecordCommitter, RecordMetadata, SinkOffsets, SinkTask, SinkTaskContext, SourceOffset,
+    SourcePartition, SourceTask, SourceTaskContext, TopicPartition,
 };
 use crate::data::{SinkRecord, SourceRecord};
 
@@ -101,7 +101,7 @@ impl Connector for JavaConnector {
         match self
             .host
             .call_blocking(request)
-            .map(|r| serde_json::from_value::<ConfigInfos>(with_values(r.json)))
+            .map(|r| serde_json::from_value::<ConfigInfos>(r.json))
         {
             Ok(Ok(infos)) => ConnectorValidation {
                 groups: infos.groups,
@@ -180,21 +180,6 @@ impl Connector for JavaConnector {
     }
 }
 
-/// Apache leaves `value` null for a defined key its connector gave no result for (a
-/// `validate` override that skips keys); here every key has a result, so such a key gets
-/// an empty one: no value, no errors, visible (what Apache's default `validate` gives).
-fn with_values(mut infos: Json) -> Json {
-    if let Some(configs) = infos["configs"].as_array_mut() {
-        for config in configs {
-            if config["value"].is_null() {
-                let name = config["definition"]["name"].clone();
-                config["value"] = json!({"name": name, "value": null, "recommended_values": [], "errors": [], "visible": true});
-            }
-        }
-    }
-    infos
-}
-
 /// A validation the host could not give: one error, on `connector.class`, so the config
 /// is refused with the reason instead of passing unchecked.
 fn failed_validation(reason: &str) -> ConnectorValidation {
@@ -202,13 +187,13 @@ fn failed_validation(reason: &str) -> ConnectorValidation {
         groups: Vec::new(),
         configs: vec![crate::config::ConfigInfo {
             definition: None,
-            value: crate::config::ConfigValueInfo {
+            value: Some(crate::config::ConfigValueInfo {
                 name: "connector.class".to_owned(),
                 value: None,
                 recommended_values: Vec::new(),
                 errors: vec![reason.to_owned()],
                 visible: true,
-            },
+            }),
         }],
     }
 }
@@ -293,11 +278,49 @@ impl SourceTask for JavaSourceTask {
         Ok(())
     }
 
+    fn record_committer(&self) -> Option<Arc<dyn RecordCommitter>> {
+        Some(Arc::new(JavaRecordCommitter {
+            host: self.host.clone(),
+            key: self.key.clone(),
+            runtime: tokio::runtime::Handle::current(),
+        }))
+    }
+
     async fn stop(&mut self) -> ConnectorResult<()> {
         let result = self.call("task.stop", Json::Null, Vec::new()).await;
         self.host.unregister_offsets(&self.key);
         result?;
         Ok(())
+    }
+}
+
+/// A Java task's `commitRecord`: the host keeps each polled record until it is committed
+/// (Debezium advances its replication slot from these; MirrorMaker 2 writes offset syncs).
+struct JavaRecordCommitter {
+    host: Arc<PluginHost>,
+    key: String,
+    runtime: tokio::runtime::Handle,
+}
+
+impl RecordCommitter for JavaRecordCommitter {
+    fn commit_records(&self, records: Vec<(u64, Option<RecordMetadata>)>) {
+        let records: Vec<Json> = records
+            .into_iter()
+            .map(|(index, metadata)| match metadata {
+                Some(m) => json!([index, m.topic, m.partition, m.offset, m.timestamp]),
+                None => json!([index]),
+            })
+            .collect();
+        let request = json!({"op": "task.commitRecords", "task": self.key, "records": records});
+        let host = self.host.clone();
+        // Not awaited: the task loop must not wait for the plugin (Apache calls
+        // commitRecord from the producer's thread). A failure here is the host's exit,
+        // which the task's next call reports.
+        self.runtime.spawn(async move {
+            if let Err(e) = host.call(request, Vec::new()).await {
+                tracing::debug!(error = %e, "commitRecord did not reach the plugin");
+            }
+        });
     }
 }
 

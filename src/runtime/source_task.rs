@@ -24,6 +24,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use rdkafka::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::Message;
 use rdkafka::producer::{
     BaseRecord, DeliveryResult, NoCustomPartitioner, Producer, ProducerContext, ThreadedProducer,
 };
@@ -38,7 +39,7 @@ use super::pipeline::{Converters, HEADER_CONVERTER_CLASS};
 use super::status::{State, TaskStatusReporter};
 use super::storage::OffsetStorageWriter;
 use super::submitted::SubmittedRecords;
-use crate::connectors::{ConnectorResult, SourceTask};
+use crate::connectors::{ConnectorResult, RecordCommitter, RecordMetadata, SourceTask};
 use crate::data::SourceRecord;
 use crate::runtime::TransformChain;
 use crate::runtime::config::connector::ToleranceType;
@@ -58,11 +59,15 @@ const SHUTDOWN_POLL_WAIT: Duration = Duration::from_secs(2);
 const RETRY_BACKOFF_FIRST: Duration = Duration::from_millis(100);
 const RETRY_BACKOFF_MAX: Duration = Duration::from_secs(10);
 
-type Ack = (usize, Option<KafkaError>);
+/// A delivery report: the record's sequence number, and the error or (for a task with a
+/// [`RecordCommitter`]) where the record landed.
+type Ack = (usize, Result<Option<RecordMetadata>, KafkaError>);
 
-/// Sends each delivery report (sequence number, error) to the task loop.
+/// Sends each delivery report to the task loop.
 struct AckContext {
     acks: mpsc::UnboundedSender<Ack>,
+    /// Whether the task wants [`RecordMetadata`] (costs a topic copy per record).
+    metadata: bool,
     errors: super::metrics::ClientErrors,
     /// A refused login or TLS handshake: the task fails with it instead of staying
     /// RUNNING while librdkafka retries for ever (`message.timeout.ms=0`).
@@ -84,9 +89,18 @@ impl ProducerContext<NoCustomPartitioner> for AckContext {
     type DeliveryOpaque = usize;
 
     fn delivery(&self, result: &DeliveryResult<'_>, seq: usize) {
-        let error = result.as_ref().err().map(|(e, _)| e.clone());
+        let report = match result {
+            Err((e, _)) => Err(e.clone()),
+            Ok(message) if self.metadata => Ok(Some(RecordMetadata {
+                topic: message.topic().to_owned(),
+                partition: message.partition(),
+                offset: message.offset(),
+                timestamp: message.timestamp().to_millis(),
+            })),
+            Ok(_) => Ok(None),
+        };
         // The loop is gone only when the task stopped; nothing is waiting for the ack then.
-        let _ = self.acks.send((seq, error));
+        let _ = self.acks.send((seq, report));
     }
 }
 
@@ -133,10 +147,12 @@ impl SourceTaskRunner {
     /// Runs the task until shutdown or failure; reports every state change.
     pub async fn run(self) {
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
+        let committer = self.task.record_committer();
         let created = self
             .producer_config
             .create_with_context::<_, ThreadedProducer<AckContext>>(AckContext {
                 acks: ack_tx,
+                metadata: committer.is_some(),
                 errors: super::metrics::ClientErrors {
                     task: self.status.id.to_string(),
                     metrics: self.metrics.clone(),
@@ -184,6 +200,8 @@ impl SourceTaskRunner {
             key_buf: Vec::new(),
             value_buf: Vec::new(),
             metrics,
+            committer,
+            to_commit: Vec::new(),
         };
         match looping.run_loop(&mut pipeline).await {
             Ok(()) => {
@@ -500,15 +518,36 @@ struct Pipeline {
     key_buf: Vec<u8>,
     value_buf: Vec<u8>,
     metrics: Arc<super::metrics::TaskMetrics>,
+    /// The task's `commitRecord`, if it has one, and what to pass it next.
+    committer: Option<Arc<dyn RecordCommitter>>,
+    to_commit: Vec<(u64, Option<RecordMetadata>)>,
 }
 
 impl Pipeline {
     fn handle_ack(
         &mut self,
-        (seq, error): Ack,
+        (seq, report): Ack,
         errors: &mut ErrorHandler,
     ) -> Result<(), TaskFailure> {
-        if let Some(error) = error {
+        let metadata = match report {
+            Ok(metadata) => metadata,
+            Err(error) => return self.handle_failed_send(seq, error, errors),
+        };
+        if self.committer.is_some() {
+            self.to_commit.push((seq as u64, metadata));
+        }
+        self.submitted.ack(seq as u64);
+        self.metrics.record_written(1);
+        Ok(())
+    }
+
+    fn handle_failed_send(
+        &mut self,
+        seq: usize,
+        error: KafkaError,
+        errors: &mut ErrorHandler,
+    ) -> Result<(), TaskFailure> {
+        {
             tracing::error!(error = %error, "failed to send record");
             if errors.tolerance() != ToleranceType::All {
                 return Err(TaskFailure::Producer(error));
@@ -520,19 +559,29 @@ impl Pipeline {
                 java::WORKER_SOURCE_TASK,
                 ProcessingError::from_kafka(&error),
             )?;
+            if self.committer.is_some() {
+                self.to_commit.push((seq as u64, None));
+            }
             self.submitted.ack(seq as u64);
-            return Ok(());
+            Ok(())
         }
-        self.submitted.ack(seq as u64);
-        self.metrics.record_written(1);
-        Ok(())
     }
 
     fn drain_acks(&mut self, errors: &mut ErrorHandler) -> Result<(), TaskFailure> {
         while let Ok(ack) = self.acks.try_recv() {
             self.handle_ack(ack, errors)?;
         }
+        self.pass_commits();
         Ok(())
+    }
+
+    /// Hands the acknowledged and dropped records to the task's `commitRecord`.
+    fn pass_commits(&mut self) {
+        if let Some(committer) = &self.committer
+            && !self.to_commit.is_empty()
+        {
+            committer.commit_records(std::mem::take(&mut self.to_commit));
+        }
     }
 
     /// Transforms, converts and sends every record; waits for acknowledgements when
@@ -650,6 +699,9 @@ impl Pipeline {
         let seq = self
             .submitted
             .submit(record.source_partition, record.source_offset);
+        if self.committer.is_some() {
+            self.to_commit.push((seq, None));
+        }
         self.submitted.ack(seq);
     }
 }

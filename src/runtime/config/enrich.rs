@@ -370,7 +370,7 @@ pub fn transform_config_infos(props: &IndexMap<String, String>) -> (Vec<String>,
                 display_name: format!("{simple} type for {}", alias.alias),
                 dependents: Vec::new(),
             }),
-            value: ConfigValueInfo {
+            value: Some(ConfigValueInfo {
                 name: type_key.clone(),
                 value: alias
                     .resolved
@@ -379,7 +379,7 @@ pub fn transform_config_infos(props: &IndexMap<String, String>) -> (Vec<String>,
                 recommended_values: recommended,
                 errors,
                 visible: true,
-            },
+            }),
         });
 
         // `<prefix>plugin.version`: the built-ins have one version.
@@ -399,7 +399,7 @@ pub fn transform_config_infos(props: &IndexMap<String, String>) -> (Vec<String>,
                 display_name: format!("{simple} version for {}", alias.alias),
                 dependents: Vec::new(),
             }),
-            value: ConfigValueInfo {
+            value: Some(ConfigValueInfo {
                 name: version_key.clone(),
                 value: props.get(&version_key).cloned().or(version_default),
                 recommended_values: alias
@@ -409,7 +409,7 @@ pub fn transform_config_infos(props: &IndexMap<String, String>) -> (Vec<String>,
                     .unwrap_or_default(),
                 errors: Vec::new(),
                 visible: true,
-            },
+            }),
         });
 
         // The embedded keys, numbered from 2 in their sorted order.
@@ -428,13 +428,13 @@ pub fn transform_config_infos(props: &IndexMap<String, String>) -> (Vec<String>,
                 .map(|d| format!("{prefix}{d}"))
                 .collect();
             infos.push(ConfigInfo {
-                value: ConfigValueInfo {
+                value: Some(ConfigValueInfo {
                     name: definition.name.clone(),
                     value: value.as_ref().map(ParsedValue::to_config_string),
                     recommended_values: Vec::new(),
                     errors: errors.iter().map(ToString::to_string).collect(),
                     visible: true,
-                },
+                }),
                 definition: Some(definition),
             });
         }
@@ -462,7 +462,7 @@ mod tests {
         .collect();
         let (groups, infos) = transform_config_infos(&props);
         assert_eq!(groups, ["Transforms: r", "Predicates: p"]);
-        let names: Vec<&str> = infos.iter().map(|i| i.value.name.as_str()).collect();
+        let names: Vec<&str> = infos.iter().map(|i| i.name()).collect();
         assert_eq!(
             names,
             [
@@ -477,13 +477,13 @@ mod tests {
             ]
         );
         assert_eq!(
-            infos[3].value.errors,
+            infos[3].value.as_ref().unwrap().errors,
             [
                 "Missing required configuration \"transforms.r.replacement\" which has no default value."
             ]
         );
         assert_eq!(
-            infos[6].value.errors,
+            infos[6].value.as_ref().unwrap().errors,
             ["Missing required configuration \"predicates.p.type\" which has no default value."]
         );
     }

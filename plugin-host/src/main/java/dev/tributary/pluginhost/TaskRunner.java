@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.connector.Connector;
@@ -44,6 +46,11 @@ final class TaskRunner {
     private final Records records = new Records();
     private final SinkContext sinkContext = new SinkContext();
     private Map<String, String> config = Map.of();
+    /** Polled records until Tributary reports them acknowledged or dropped, by their place in all polled records. */
+    private final Map<Long, SourceRecord> uncommitted = new ConcurrentHashMap<>();
+    private long polled;
+    /** Kafka's RecordBatch.NO_TIMESTAMP. */
+    private static final long NO_TIMESTAMP = -1L;
 
     TaskRunner(Host host, String id, String connector, Connector plugin) {
         this.host = host;
@@ -56,7 +63,8 @@ final class TaskRunner {
     }
 
     void submit(String op, Runnable call) {
-        boolean beside = task instanceof SourceTask && (op.equals("task.commit") || op.equals("task.stop"));
+        boolean beside = task instanceof SourceTask
+                && (op.equals("task.commit") || op.equals("task.commitRecords") || op.equals("task.stop"));
         (beside ? side : thread).execute(call);
     }
 
@@ -106,10 +114,32 @@ final class TaskRunner {
     Host.Answer handle(String op, JsonNode request, byte[] block) throws Exception {
         switch (op) {
             case "task.poll" -> {
-                List<SourceRecord> polled = ((SourceTask) task).poll();
-                int count = polled == null ? 0 : polled.size();
+                List<SourceRecord> batch = ((SourceTask) task).poll();
+                int count = batch == null ? 0 : batch.size();
+                for (int i = 0; i < count; i++) {
+                    uncommitted.put(polled++, batch.get(i));
+                }
                 ObjectNode answer = host.json.createObjectNode().put("count", count);
-                return new Host.Answer(answer, count == 0 ? null : records.encodeSource(polled));
+                return new Host.Answer(answer, count == 0 ? null : records.encodeSource(batch));
+            }
+            case "task.commitRecords" -> {
+                SourceTask source = (SourceTask) task;
+                for (JsonNode entry : request.path("records")) {
+                    SourceRecord record = uncommitted.remove(entry.get(0).asLong());
+                    if (record == null) {
+                        continue;
+                    }
+                    RecordMetadata metadata = null;
+                    if (entry.size() > 1) {
+                        JsonNode timestamp = entry.get(4);
+                        metadata = new RecordMetadata(new TopicPartition(entry.get(1).asText(), entry.get(2).asInt()),
+                                entry.get(3).asLong(), 0,
+                                timestamp == null || timestamp.isNull() ? NO_TIMESTAMP : timestamp.asLong(),
+                                -1, -1);
+                    }
+                    source.commitRecord(record, metadata);
+                }
+                return Host.Answer.of(host.json.createObjectNode());
             }
             case "task.commit" -> {
                 ((SourceTask) task).commit();
