@@ -12,6 +12,7 @@ mod config_providers;
 mod converter_parity;
 mod crd_drift;
 mod crd_validation;
+mod debezium_postgres;
 mod error_handling;
 mod file_stream;
 mod helm_chart;
