@@ -98,9 +98,7 @@ pub(crate) async fn plugin_registry(
     crate::connectors::Registry,
     Option<std::sync::Arc<crate::plugin_host::PluginHost>>,
 )> {
-    let discovery = config.plugin_discovery.as_deref();
-    let Some(settings) = crate::plugin_host::settings(config.plugin_path.as_deref(), discovery)?
-    else {
+    let Some(settings) = crate::plugin_host::settings(config)? else {
         return Ok((crate::connectors::Registry::builtin(), None));
     };
     let (registry, host) =

@@ -23,6 +23,7 @@ pub use connectors::{JavaConnector, JavaPlugin, JavaSinkTask, JavaSourceTask};
 pub use process::{HostError, HostSettings, JavaException, PluginHost};
 
 use crate::connectors::{ConnectorKind, PluginDesc, Registry, TaskFactory};
+use crate::runtime::config::worker::WorkerConfig;
 
 /// Where the host's class path is, when not told: installed beside the binary
 /// (`<prefix>/share/tributary/plugin-host`, the container image's layout), or built in
@@ -52,20 +53,22 @@ pub enum SetupError {
     Listing(String),
 }
 
-/// The host settings for a worker whose `plugin.path` is `plugin_path` (with Apache's
-/// `plugin.discovery`, if set), from the environment: `TRIBUTARY_PLUGIN_HOST_JAVA` (else
-/// `$JAVA_HOME/bin/java`, else `java`), `TRIBUTARY_PLUGIN_HOST_CLASSPATH` and
-/// `TRIBUTARY_PLUGIN_HOST_JVM_OPTIONS` (e.g. `-Xmx1g`). `None` without a `plugin.path`:
-/// then there is nothing to host.
-pub fn settings(
-    plugin_path: Option<&[String]>,
-    discovery: Option<&str>,
-) -> Result<Option<HostSettings>, SetupError> {
-    let Some(elements) = plugin_path.filter(|p| !p.is_empty()) else {
+/// The host settings for a worker config with a `plugin.path`: the worker's
+/// `tributary.plugin.host.java` and `tributary.plugin.host.jvm.options` (e.g. `-Xmx1g`),
+/// else the environment's `TRIBUTARY_PLUGIN_HOST_JAVA` (then `$JAVA_HOME/bin/java`, then
+/// `java`) and `TRIBUTARY_PLUGIN_HOST_JVM_OPTIONS`; the class path from
+/// `TRIBUTARY_PLUGIN_HOST_CLASSPATH` or the default locations. `None` without a
+/// `plugin.path`: then there is nothing to host.
+pub fn settings(config: &WorkerConfig) -> Result<Option<HostSettings>, SetupError> {
+    let Some(elements) = config.plugin_path.as_deref().filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let java = env("TRIBUTARY_PLUGIN_HOST_JAVA")
+    let java = config
+        .plugin_host
+        .java
+        .clone()
+        .or_else(|| env("TRIBUTARY_PLUGIN_HOST_JAVA"))
         .map(PathBuf::from)
         .or_else(|| env("JAVA_HOME").map(|home| Path::new(&home).join("bin/java")))
         .unwrap_or_else(|| PathBuf::from("java"));
@@ -84,11 +87,15 @@ pub fn settings(
             )
         })?,
     };
-    let jvm_options = env("TRIBUTARY_PLUGIN_HOST_JVM_OPTIONS")
+    let jvm_options = config
+        .plugin_host
+        .jvm_options
+        .clone()
+        .or_else(|| env("TRIBUTARY_PLUGIN_HOST_JVM_OPTIONS"))
         .map(|o| o.split_whitespace().map(str::to_owned).collect())
         .unwrap_or_default();
     let mut worker = BTreeMap::from([("plugin.path".to_owned(), elements.join(","))]);
-    if let Some(discovery) = discovery {
+    if let Some(discovery) = &config.plugin_discovery {
         worker.insert("plugin.discovery".to_owned(), discovery.to_owned());
     }
     Ok(Some(HostSettings {

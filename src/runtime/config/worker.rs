@@ -38,6 +38,8 @@ pub const REST_ADVERTISED_PORT: &str = "rest.advertised.port";
 pub const REST_ADVERTISED_LISTENER: &str = "rest.advertised.listener";
 pub const PLUGIN_PATH: &str = "plugin.path";
 pub const PLUGIN_DISCOVERY: &str = "plugin.discovery";
+pub const PLUGIN_HOST_JVM_OPTIONS: &str = "tributary.plugin.host.jvm.options";
+pub const PLUGIN_HOST_JAVA: &str = "tributary.plugin.host.java";
 pub const CLIENT_ID: &str = "client.id";
 pub const CONFIG_PROVIDERS: &str = "config.providers";
 pub const ACCESS_CONTROL_ALLOW_ORIGIN: &str = "access.control.allow.origin";
@@ -192,6 +194,16 @@ fn common_worker_config_def() -> ConfigDef {
                 .validator(Validator::one_of_ignore_case(&["only_scan", "hybrid_warn", "hybrid_fail", "service_load"])),
         )
         .define(
+            ConfigKey::new(PLUGIN_HOST_JVM_OPTIONS, String, Low,
+                "Tributary's own: options of the plugin host's JVM, space-separated (heap, e.g. -Xmx1g -Xms256m; start-up, e.g. -XX:TieredStopAtLevel=1 -Xshare:auto). Overrides TRIBUTARY_PLUGIN_HOST_JVM_OPTIONS.")
+                .default_null(),
+        )
+        .define(
+            ConfigKey::new(PLUGIN_HOST_JAVA, String, Low,
+                "Tributary's own: the java executable of the plugin host. Default: TRIBUTARY_PLUGIN_HOST_JAVA, else $JAVA_HOME/bin/java, else java on the PATH.")
+                .default_null(),
+        )
+        .define(
             ConfigKey::new(OVERRIDE_POLICY, String, Medium,
                 "Class name or alias of the policy that says which Kafka client settings a connector may override (All, None, Principal, Allowlist).")
                 .default_value("All"),
@@ -268,6 +280,8 @@ pub struct WorkerConfig {
     pub plugin_path: Option<Vec<String>>,
     /// How the plugin host finds them (`plugin.discovery`).
     pub plugin_discovery: Option<String>,
+    /// Tributary's own `tributary.plugin.host.*` settings.
+    pub plugin_host: PluginHostConfig,
     pub client_id: String,
     pub config_providers: Vec<String>,
     /// `connector.client.config.override.policy` (with its allowlist).
@@ -291,6 +305,13 @@ pub struct WorkerConfig {
     /// Deprecation and "unused" notices, also logged when the config is built.
     pub notices: Vec<String>,
     originals: IndexMap<String, String>,
+}
+
+/// The plugin host's JVM, as a worker file may set it (`tributary.plugin.host.*`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PluginHostConfig {
+    pub jvm_options: Option<String>,
+    pub java: Option<String>,
 }
 
 fn millis(parsed: &ParsedConfig, key: &str) -> Result<Duration, ConfigError> {
@@ -338,6 +359,10 @@ impl WorkerConfig {
         // The plugin host's scan logs Apache's own warnings about these elements.
         let plugin_path = parsed.list(PLUGIN_PATH)?.map(<[String]>::to_vec);
         let plugin_discovery = parsed.string(PLUGIN_DISCOVERY)?.map(str::to_owned);
+        let plugin_host = PluginHostConfig {
+            jvm_options: parsed.string(PLUGIN_HOST_JVM_OPTIONS)?.map(str::to_owned),
+            java: parsed.string(PLUGIN_HOST_JAVA)?.map(str::to_owned),
+        };
         let unknown_keys: Vec<String> = parsed
             .unknown_keys()
             .into_iter()
@@ -407,6 +432,7 @@ impl WorkerConfig {
             rest_advertised_listener: parsed.string(REST_ADVERTISED_LISTENER)?.map(str::to_owned),
             plugin_path,
             plugin_discovery,
+            plugin_host,
             client_id: parsed.string(CLIENT_ID)?.unwrap_or_default().to_owned(),
             config_providers: parsed.list(CONFIG_PROVIDERS)?.unwrap_or_default().to_vec(),
             override_policy: OverridePolicy::parse(
