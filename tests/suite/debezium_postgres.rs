@@ -554,7 +554,9 @@ fn last_lsn(topics: &Topics) -> u64 {
 /// Connect schema names `<tag>.<tag>.<table>.Envelope` and `source.name`/`source.schema`);
 /// the times (`ts_ms`, `ts_us`, `ts_ns` of the envelope and of `source`); the WAL positions
 /// (`source.lsn` and `source.sequence`, a string holding two LSNs); the transaction ids
-/// (`source.txId`, `source.xmin`); and the REST `worker_id` (host and port). Done on the
+/// (`source.txId`, `source.xmin`); the REST `worker_id` (host and port); and the version of
+/// the runtime's own FileStream connectors (Apache's 4.3.1, Tributary's crate version, as
+/// `tests/common/rest_scenario.rs` treats them; plugin versions are compared). Done on the
 /// text, not on parsed JSON, so that the comparison stays byte for byte (a number written
 /// `1.0E-6` by one side and `1e-6` by the other still differs). None of the tables has a
 /// column with one of these names, so only Debezium's own fields match.
@@ -570,6 +572,13 @@ fn normalise(text: &str, tag: &str) -> String {
         ]
         .into_iter()
         .map(|(pattern, replacement)| (regex::Regex::new(pattern).unwrap(), replacement))
+        .chain(["4.3.1", env!("CARGO_PKG_VERSION")].map(|version| {
+            let pattern = format!(r#""version":"{}""#, regex::escape(version));
+            (
+                regex::Regex::new(&pattern).unwrap(),
+                r#""version":"<runtime>""#,
+            )
+        }))
         .collect()
     });
     let mut text = text.replace(tag, "<tag>");
