@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use crate::herder::Herder;
 use crate::herder::base::{self, ClusterIdError};
 use crate::herder::standalone::StandaloneHerder;
+use crate::plugin_host::HostEvent;
 use crate::rest::loggers::Loggers;
 use crate::rest::routes;
 use crate::runtime::config::file as connector_file;
@@ -61,7 +62,7 @@ pub async fn run(
         .with_context(|| format!("cannot load offsets from {}", offsets_file.display()))?;
     let settings = WorkerSettings::from_config(worker_id.clone(), &config);
     // Java plugins from plugin.path run in the plugin host; kept alive with the worker.
-    let (registry, _plugin_host) = super::plugin_registry(&config).await?;
+    let (registry, plugin_host) = super::plugin_registry(&config).await?;
     let worker = Arc::new(Worker::new(
         settings,
         Arc::new(registry),
@@ -72,6 +73,9 @@ pub async fn run(
         worker,
         base::server_info(kafka_cluster_id),
     ));
+    if let Some(events) = plugin_host.as_ref().and_then(|host| host.take_events()) {
+        tokio::spawn(act_on_plugin_events(herder.clone(), events));
+    }
 
     let tcp = tokio::net::TcpListener::bind(&listener)
         .await
@@ -114,6 +118,21 @@ pub async fn run(
     let _ = server.await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// What Java connectors ask of the runtime through their `ConnectorContext`.
+async fn act_on_plugin_events(
+    herder: Arc<StandaloneHerder>,
+    mut events: tokio::sync::mpsc::UnboundedReceiver<HostEvent>,
+) {
+    while let Some(event) = events.recv().await {
+        match event {
+            HostEvent::ConnectorFailed { connector, trace } => {
+                herder.worker().fail_connector(&connector, trace);
+            }
+            HostEvent::ReconfigureTasks { connector } => herder.reconfigure_tasks(&connector).await,
+        }
+    }
 }
 
 /// `host:port` to bind: the first `listeners` entry (`http://:8083` binds every address).

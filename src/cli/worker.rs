@@ -16,6 +16,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 use crate::herder::base;
+use crate::plugin_host::HostEvent;
 use crate::runtime::config::providers::kubernetes::SecretsConfigProvider;
 use crate::runtime::config::worker::WorkerMode;
 use crate::runtime::config::worker_file;
@@ -106,7 +107,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         Arc::new(SecretsConfigProvider::new(client.clone())),
     );
     // Java plugins from plugin.path run in the plugin host; kept alive with the worker.
-    let (registry, _plugin_host) = super::plugin_registry(&config).await?;
+    let (registry, plugin_host) = super::plugin_registry(&config).await?;
     let runtime = Arc::new(Worker::new(
         settings,
         Arc::new(registry),
@@ -114,6 +115,25 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<ExitCode> {
         StatusStore::new(),
     ));
 
+    if let Some(mut events) = plugin_host.as_ref().and_then(|host| host.take_events()) {
+        let runtime = runtime.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                match event {
+                    HostEvent::ConnectorFailed { connector, trace } => {
+                        runtime.fail_connector(&connector, trace);
+                    }
+                    // The controller owns task configs in Kubernetes mode; asking it again
+                    // is not wired yet (docs/plugin-host.md): a restart of the connector
+                    // (`kubectl annotate ... restart`) recomputes them.
+                    HostEvent::ReconfigureTasks { connector } => tracing::warn!(
+                        connector,
+                        "a Java connector asked for its tasks to be reconfigured; in Kubernetes mode restart the connector to apply it"
+                    ),
+                }
+            }
+        });
+    }
     let readiness = Readiness::default();
     let metrics = WorkerMetrics::new(runtime.status().clone());
     let listener = tokio::net::TcpListener::bind(&listen)

@@ -51,6 +51,44 @@ impl StandaloneHerder {
         self.worker.stop_all().await;
     }
 
+    /// Apache's `requestTaskReconfiguration`: asks the running connector for its task
+    /// configs again and, when they changed, stores them and restarts the tasks with them.
+    pub async fn reconfigure_tasks(&self, name: &str) {
+        let mut connectors = self.connectors.lock().await;
+        let Some(entry) = connectors.get_mut(name) else {
+            return;
+        };
+        let configs = match self.worker.current_task_configs(name, &entry.config).await {
+            None => return,
+            Some(Ok(configs)) => configs,
+            Some(Err(e)) => {
+                tracing::error!(connector = name, error = %e, "cannot reconfigure the connector's tasks");
+                return;
+            }
+        };
+        if configs == entry.task_configs {
+            return;
+        }
+        tracing::info!(
+            connector = name,
+            tasks = configs.len(),
+            "task configs changed: restarting the tasks"
+        );
+        let ids = self.worker.task_ids(name).await;
+        self.worker.stop_tasks(&ids).await;
+        entry.task_configs = configs;
+        for (index, task_config) in entry.task_configs.iter().enumerate() {
+            let id = TaskId {
+                connector: name.to_owned(),
+                task: index as u32,
+            };
+            let _ = self
+                .worker
+                .start_task(id, &entry.config, task_config, entry.target)
+                .await;
+        }
+    }
+
     /// Starts the connector instance and its tasks; start failures show in the status.
     async fn start(&self, name: &str, config: &ConfigMap, target: TargetState) -> Vec<ConfigMap> {
         let task_configs = match self.worker.start_connector(name, config, target).await {

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 pub use connectors::{JavaConnector, JavaPlugin, JavaSinkTask, JavaSourceTask};
-pub use process::{HostError, HostSettings, JavaException, PluginHost};
+pub use process::{HostError, HostEvent, HostSettings, JavaException, PluginHost};
 
 use crate::connectors::{ConnectorKind, PluginDesc, Registry, TaskFactory};
 use crate::runtime::config::worker::WorkerConfig;

@@ -70,6 +70,15 @@ pub enum HostError {
     Protocol(String),
 }
 
+/// What a plugin asked of the runtime on its own (its `ConnectorContext` calls).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostEvent {
+    /// `requestTaskReconfiguration()`: the connector's task configs may have changed.
+    ReconfigureTasks { connector: String },
+    /// `raiseError(e)`: the connector failed; `trace` is the Java stack trace.
+    ConnectorFailed { connector: String, trace: String },
+}
+
 /// An answer: its JSON and, for record batches, the block.
 #[derive(Debug)]
 pub struct Reply {
@@ -94,22 +103,29 @@ struct Process {
 /// offset reads.
 type Readers = Arc<Mutex<HashMap<String, Arc<dyn OffsetReader>>>>;
 
+type Events = tokio::sync::mpsc::UnboundedSender<HostEvent>;
+
 /// The plugin host of this Tributary process.
 pub struct PluginHost {
     settings: HostSettings,
     runtime: tokio::runtime::Handle,
     current: Mutex<Option<Arc<Process>>>,
     readers: Readers,
+    events: Events,
+    events_rx: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<HostEvent>>>,
 }
 
 impl PluginHost {
     /// Starts the JVM and scans `plugin.path`; returns the host and what it found.
     pub async fn start(settings: HostSettings) -> Result<(Arc<PluginHost>, Json), HostError> {
+        let (events, events_rx) = tokio::sync::mpsc::unbounded_channel();
         let host = Arc::new(PluginHost {
             settings,
             runtime: tokio::runtime::Handle::current(),
             current: Mutex::new(None),
             readers: Arc::default(),
+            events,
+            events_rx: Mutex::new(Some(events_rx)),
         });
         let (_, listing) = host.process_and_listing().await?;
         Ok((host, listing))
@@ -134,6 +150,12 @@ impl PluginHost {
         }
     }
 
+    /// The plugins' own requests, for the one who acts on them (the herder); `None` after
+    /// the first call.
+    pub fn take_events(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<HostEvent>> {
+        lock(&self.events_rx).take()
+    }
+
     /// Lets the host's offset reads for `connector` reach its stored offsets.
     pub fn register_offsets(&self, connector: &str, reader: Arc<dyn OffsetReader>) {
         lock(&self.readers).insert(connector.to_owned(), reader);
@@ -155,7 +177,12 @@ impl PluginHost {
         {
             return Ok((process.clone(), Json::Null));
         }
-        let process = Process::spawn(&self.settings, &self.runtime, self.readers.clone())?;
+        let process = Process::spawn(
+            &self.settings,
+            &self.runtime,
+            self.readers.clone(),
+            self.events.clone(),
+        )?;
         let init = process.send(
             &json!({"op": "init", "worker": self.settings.worker}),
             Vec::new(),
@@ -191,6 +218,7 @@ impl Process {
         settings: &HostSettings,
         runtime: &tokio::runtime::Handle,
         readers: Readers,
+        events: Events,
     ) -> Result<Arc<Process>, HostError> {
         let class_path = format!("{}/*", settings.class_path.display());
         let mut child = Command::new(&settings.java)
@@ -237,7 +265,7 @@ impl Process {
         let runtime = runtime.clone();
         std::thread::Builder::new()
             .name("plugin-host-reader".into())
-            .spawn(move || reader.read_answers(stdout, &runtime, &readers))
+            .spawn(move || reader.read_answers(stdout, &runtime, &readers, &events))
             .map_err(|e| HostError::Protocol(e.to_string()))?;
         Ok(process)
     }
@@ -280,6 +308,7 @@ impl Process {
         stdout: std::process::ChildStdout,
         runtime: &tokio::runtime::Handle,
         readers: &Readers,
+        events: &Events,
     ) {
         let mut input = BufReader::with_capacity(1 << 16, stdout);
         let end = loop {
@@ -291,7 +320,11 @@ impl Process {
             match frame.kind {
                 wire::OK | wire::ERROR => self.answer(frame),
                 wire::CALL => self.serve_call(frame, runtime, readers),
-                wire::EVENT => log_event(&frame.json),
+                wire::EVENT => {
+                    if let Some(event) = read_event(&frame.json) {
+                        let _ = events.send(event);
+                    }
+                }
                 other => tracing::warn!(kind = other, "unknown frame from the plugin host"),
             }
         };
@@ -420,17 +453,31 @@ async fn read_offsets(readers: &Readers, connector: &str, partitions: &[String])
     }
 }
 
-fn log_event(json: &[u8]) {
+/// An event frame as a [`HostEvent`], logged; `None` (and a warning) for one this
+/// version does not know.
+fn read_event(json: &[u8]) -> Option<HostEvent> {
     let event: Json = serde_json::from_slice(json).unwrap_or(Json::Null);
-    let connector = event["connector"].as_str().unwrap_or_default();
+    let connector = event["connector"].as_str().unwrap_or_default().to_owned();
     match event["event"].as_str() {
-        Some("raiseError") => tracing::error!(
-            connector,
-            trace = event["error"]["trace"].as_str().unwrap_or_default(),
-            "a Java connector raised an error"
-        ),
-        Some(other) => tracing::info!(connector, event = other, "plugin host event"),
-        None => tracing::warn!(?event, "an unknown event from the plugin host"),
+        Some("raiseError") => {
+            let trace = event["error"]["trace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            tracing::error!(connector, %trace, "a Java connector raised an error");
+            Some(HostEvent::ConnectorFailed { connector, trace })
+        }
+        Some("requestTaskReconfiguration") => {
+            tracing::info!(
+                connector,
+                "a Java connector asked for its tasks to be reconfigured"
+            );
+            Some(HostEvent::ReconfigureTasks { connector })
+        }
+        _ => {
+            tracing::warn!(?event, "an unknown event from the plugin host");
+            None
+        }
     }
 }
 

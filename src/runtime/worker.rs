@@ -608,6 +608,36 @@ impl Worker {
         }
     }
 
+    /// The task configs a started connector gives now (Apache's herder asks again when the
+    /// connector calls `requestTaskReconfiguration`), with the placeholders of `raw_config`
+    /// back in, as they are stored; `None` when the connector does not run here.
+    pub async fn current_task_configs(
+        &self,
+        name: &str,
+        raw_config: &ConfigMap,
+    ) -> Option<Result<Vec<ConfigMap>, WorkerError>> {
+        let connectors = self.connectors.lock().await;
+        let running = connectors.get(name)?;
+        if running.target == TargetState::Stopped {
+            return Some(Ok(Vec::new()));
+        }
+        let configs = tasks_max(raw_config).and_then(|max| {
+            Ok(running
+                .connector
+                .task_configs(max)?
+                .into_iter()
+                .map(|task_config| providers::reverse_transform(raw_config, task_config))
+                .collect())
+        });
+        Some(configs)
+    }
+
+    /// Reports a running connector FAILED with `trace`, as Apache does when a connector
+    /// calls `ConnectorContext.raiseError`; its tasks keep running, as in Apache.
+    pub fn fail_connector(&self, name: &str, trace: String) {
+        self.report_connector(name, State::Failed, Some(trace));
+    }
+
     /// Stops a connector instance but leaves its tasks running: the first half of a
     /// restart of the instance alone; [`Worker::start_connector`] is the second.
     pub async fn stop_connector_instance(&self, name: &str) {

@@ -182,6 +182,42 @@ fn a_java_plugin_is_listed_runs_and_fails_with_its_java_trace() {
     worker.terminate();
 }
 
+#[test]
+fn a_java_connector_that_raises_an_error_is_failed_with_its_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let topic = unique("java-raising");
+    let connector = faulty_connector(dir.path(), "raising", &topic, -1);
+    common::standalone::append_properties(&connector, &[("raise.after.ms", "1500")]);
+    let mut worker = WorkerProcess::tributary(
+        &worker(dir.path(), port),
+        &[&connector],
+        port,
+        dir.path().join("worker.log"),
+    );
+    worker.wait_running(&["raising"], Duration::from_secs(60));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        let (_, body) = http_get(&worker.url("/connectors/raising/status")).unwrap();
+        let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if status["connector"]["state"] == "FAILED" {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "connector not FAILED: {status}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let trace = status["connector"]["trace"].as_str().unwrap();
+    assert!(
+        trace.starts_with(
+            "org.apache.kafka.connect.errors.ConnectException: raised by FaultySource's connector"
+        ),
+        "{trace}"
+    );
+    // As in Apache, the connector's failure leaves its tasks running.
+    assert_eq!(status["tasks"][0]["state"], "RUNNING", "{status}");
+    worker.terminate();
+}
+
 /// The JVM's pid: the `java` child of the worker.
 fn plugin_host_pid(worker: &WorkerProcess) -> u32 {
     let output = Command::new("pgrep")

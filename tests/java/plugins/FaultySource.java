@@ -15,7 +15,8 @@ import org.apache.kafka.connect.source.SourceTask;
 /**
  * A Java source connector for the plugin host's lab tests (tests/suite/plugin_host.rs):
  * its task writes "0", "1", ... to `topic`, one record per poll, resuming after its stored
- * offset, and throws at poll `fail.at` (never when negative).
+ * offset, and throws at poll `fail.at` (never when negative); the connector calls
+ * `raiseError` after `raise.after.ms` (never when negative).
  */
 public class FaultySource {
     private FaultySource() {}
@@ -23,7 +24,9 @@ public class FaultySource {
     public static class Connector extends SourceConnector {
         static final ConfigDef CONFIG = new ConfigDef()
                 .define("topic", ConfigDef.Type.STRING, ConfigDef.Importance.HIGH, "Where the records go.")
-                .define("fail.at", ConfigDef.Type.INT, -1, ConfigDef.Importance.LOW, "The poll that throws; negative: none.");
+                .define("fail.at", ConfigDef.Type.INT, -1, ConfigDef.Importance.LOW, "The poll that throws; negative: none.")
+                .define("raise.after.ms", ConfigDef.Type.LONG, -1L, ConfigDef.Importance.LOW,
+                        "After this long, the connector calls context.raiseError; negative: never.");
         private Map<String, String> config;
 
         @Override
@@ -34,6 +37,19 @@ public class FaultySource {
         @Override
         public void start(Map<String, String> props) {
             config = props;
+            long raiseAfter = Long.parseLong(props.getOrDefault("raise.after.ms", "-1"));
+            if (raiseAfter >= 0) {
+                Thread raiser = new Thread(() -> {
+                    try {
+                        Thread.sleep(raiseAfter);
+                        context.raiseError(new ConnectException("raised by FaultySource's connector"));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                raiser.setDaemon(true);
+                raiser.start();
+            }
         }
 
         @Override
