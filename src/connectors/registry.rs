@@ -178,10 +178,14 @@ pub struct PluginInfo {
     pub version: String,
 }
 
-/// The connector plugins this process can run, sorted by class name as Apache lists them.
+/// The connector plugins this process can run, sorted by class name as Apache lists them,
+/// and the Java plugins of `plugin.path` it cannot run (transformations, predicates and
+/// converters: only connectors run in the plugin host so far), so that naming one gets
+/// that reason instead of "not found".
 #[derive(Clone, Debug)]
 pub struct Registry {
     plugins: Vec<PluginDesc>,
+    java_only: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Registry {
@@ -195,7 +199,26 @@ impl Registry {
     pub fn new(mut plugins: Vec<PluginDesc>) -> Self {
         plugins.sort_by(|a, b| a.class.cmp(&b.class));
         plugins.dedup_by(|a, b| a.class == b.class);
-        Registry { plugins }
+        Registry {
+            plugins,
+            java_only: Default::default(),
+        }
+    }
+
+    /// Records a Java plugin of `plugin.path` this build does not run, and its kind
+    /// (`transformation`, `predicate`, `converter`, `header converter`).
+    pub fn with_java_only(mut self, class: impl Into<String>, kind: impl Into<String>) -> Self {
+        self.java_only.insert(class.into(), kind.into());
+        self
+    }
+
+    /// Why `class` cannot be used, when it is a Java plugin of `plugin.path` this build
+    /// does not run.
+    pub fn java_only_reason(&self, class: &str) -> Option<String> {
+        let kind = self.java_only.get(class)?;
+        Some(format!(
+            "{class} is a Java {kind} from plugin.path: Tributary runs the Java connectors of plugin.path, not yet Java {kind}s (docs/plugin-host.md)"
+        ))
     }
 
     /// The connectors shipped with Tributary.
@@ -221,7 +244,11 @@ impl Registry {
     pub fn with(mut self, plugin: PluginDesc) -> Self {
         self.plugins.retain(|p| p.class != plugin.class);
         self.plugins.push(plugin);
-        Registry::new(self.plugins)
+        let java_only = std::mem::take(&mut self.java_only);
+        Registry {
+            java_only,
+            ..Registry::new(self.plugins)
+        }
     }
 
     /// Every plugin, sorted by class name.

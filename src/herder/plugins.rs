@@ -256,12 +256,34 @@ impl PluginCatalog<'_> {
             definition.default_value = Some(class.clone());
             value.value.get_or_insert(class);
         }
+        self.explain_java_only(&mut configs);
         Ok(ValidationInfos {
             name: class.clone(),
             error_count: configs.iter().map(|c| c.errors().len()).sum(),
             groups,
             configs,
         })
+    }
+}
+
+impl PluginCatalog<'_> {
+    /// A class that "could not be found" but is a Java plugin of `plugin.path` this build
+    /// does not run gets that reason after Apache's message.
+    fn explain_java_only(&self, configs: &mut [ValidatedConfig]) {
+        for value in configs.iter_mut().filter_map(|c| c.value.as_mut()) {
+            for error in &mut value.errors {
+                let Some(class) = error
+                    .strip_suffix(" could not be found.")
+                    .and_then(|e| e.rsplit("Class ").next())
+                else {
+                    continue;
+                };
+                if let Some(reason) = self.registry.java_only_reason(class) {
+                    error.push(' ');
+                    error.push_str(&reason);
+                }
+            }
+        }
     }
 }
 
@@ -419,6 +441,32 @@ mod tests {
         }
         assert!(entry(&infos, "file").definition.is_some());
         assert_eq!(infos.error_count, 2);
+    }
+
+    #[test]
+    fn a_java_transformation_of_plugin_path_is_refused_with_the_reason() {
+        let registry = Registry::builtin().with_java_only(
+            "io.debezium.transforms.ExtractNewRecordState",
+            "transformation",
+        );
+        let config = crate::fixtures::string_map(&[
+            ("connector.class", "FileStreamSource"),
+            ("name", "n"),
+            ("topic", "t"),
+            ("transforms", "unwrap"),
+            (
+                "transforms.unwrap.type",
+                "io.debezium.transforms.ExtractNewRecordState",
+            ),
+        ]);
+        let infos = catalog(&registry).validate_all(&config).unwrap();
+        let errors = entry(&infos, "transforms.unwrap.type").errors().to_vec();
+        assert_eq!(
+            errors,
+            [
+                "Invalid value io.debezium.transforms.ExtractNewRecordState for configuration transforms.unwrap.type: Class io.debezium.transforms.ExtractNewRecordState could not be found. io.debezium.transforms.ExtractNewRecordState is a Java transformation from plugin.path: Tributary runs the Java connectors of plugin.path, not yet Java transformations (docs/plugin-host.md)"
+            ]
+        );
     }
 
     #[test]

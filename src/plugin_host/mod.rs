@@ -108,8 +108,13 @@ pub fn settings(config: &WorkerConfig) -> Result<Option<HostSettings>, SetupErro
 
 /// What the host found on `plugin.path`.
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Listing {
     connectors: Vec<ListedPlugin>,
+    transformations: Vec<ListedPlugin>,
+    predicates: Vec<ListedPlugin>,
+    converters: Vec<ListedPlugin>,
+    header_converters: Vec<ListedPlugin>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +136,35 @@ pub async fn start_with_plugins(
     let listing: Listing =
         serde_json::from_value(listing).map_err(|e| SetupError::Listing(e.to_string()))?;
     let mut registry = registry;
+    // Tributary's own transforms, predicates and converters keep their class names; the
+    // Java ones it has no equivalent of are named as such when a config uses them.
+    let natives: Vec<&str> = crate::transforms::transform_plugins()
+        .iter()
+        .map(|p| p.class)
+        .chain(
+            crate::transforms::predicate_plugins()
+                .iter()
+                .map(|p| p.class),
+        )
+        .chain(crate::data::converters::CONVERTER_CLASSES)
+        .collect();
+    for (listed, kind) in listing
+        .transformations
+        .iter()
+        .map(|p| (p, "transformation"))
+        .chain(listing.predicates.iter().map(|p| (p, "predicate")))
+        .chain(listing.converters.iter().map(|p| (p, "converter")))
+        .chain(
+            listing
+                .header_converters
+                .iter()
+                .map(|p| (p, "header converter")),
+        )
+    {
+        if !natives.contains(&listed.class.as_str()) {
+            registry = registry.with_java_only(listed.class.clone(), kind);
+        }
+    }
     for listed in listing.connectors {
         if registry
             .descriptors()
