@@ -37,12 +37,7 @@ impl PluginCatalog<'_> {
             .map(PluginEntry::from)
             .collect();
         if !connectors_only {
-            let version = self
-                .registry
-                .descriptors()
-                .first()
-                .map(|p| p.version().to_owned())
-                .unwrap_or_default();
+            let version = runtime_version();
             // Apache's order: connectors, transformations, predicates, converters.
             entries.extend(transform_plugins().iter().map(|p| PluginEntry {
                 class: p.class.to_owned(),
@@ -217,16 +212,22 @@ impl PluginCatalog<'_> {
                 value.visible = false;
                 continue;
             }
-            if name == PLUGIN_VERSION_KEY
-                || name == "key.converter.plugin.version"
+            // The connector's version for its own key; a converter's for the converter
+            // keys (Tributary's converters are built in: the runtime's version).
+            let version = if name == PLUGIN_VERSION_KEY {
+                version.clone()
+            } else if name == "key.converter.plugin.version"
                 || name == "value.converter.plugin.version"
                 || name == "header.converter.plugin.version"
             {
-                value.value.get_or_insert_with(|| version.clone());
-                // Apache recommends the versions installed: ours is the one.
-                value.recommended_values = vec![version.clone()];
-                set_version_default(config.definition.as_mut(), &version);
-            }
+                runtime_version()
+            } else {
+                continue;
+            };
+            value.value.get_or_insert_with(|| version.clone());
+            // Apache recommends the versions installed: ours is the one.
+            value.recommended_values = vec![version.clone()];
+            set_version_default(config.definition.as_mut(), &version);
         }
         // Apache shows the worker's converters as the defaults of the connector's (and
         // as the value when the connector sets none; a class it cannot load shows none).
@@ -346,6 +347,12 @@ fn merge_connector_keys(
             groups.push(group);
         }
     }
+}
+
+/// The version of the plugins built into Tributary (its FileStream connectors,
+/// transformations, predicates and converters), as Apache shows its own with its version.
+fn runtime_version() -> String {
+    crate::connectors::file_stream::plugin_version()
 }
 
 /// The key whose default Apache fills in with the plugin's own version.
