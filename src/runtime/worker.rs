@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::TargetState;
 use super::config::connector::{
-    ConnectorConfig, SinkConnectorConfig, TASKS_MAX, connector_config_def,
+    ConnectorConfig, SinkConnectorConfig, TASKS_MAX, TASKS_MAX_ENFORCE, connector_config_def,
 };
 use super::config::override_policy::{OverrideClient, OverridePolicy};
 use super::config::providers::{self, ConfigProviders};
@@ -243,9 +243,13 @@ impl Worker {
             Vec::new()
         } else {
             connector.start(config).await?;
+            let generated = connector.task_configs(max_tasks)?;
+            if let Err(too_many) = check_task_count(name, config, generated.len(), max_tasks) {
+                let _ = connector.stop().await;
+                return Err(too_many);
+            }
             // Task configs are stored and shown: they get the placeholders back.
-            connector
-                .task_configs(max_tasks)?
+            generated
                 .into_iter()
                 .map(|task_config| providers::reverse_transform(raw_config, task_config))
                 .collect()
@@ -622,9 +626,9 @@ impl Worker {
             return Some(Ok(Vec::new()));
         }
         let configs = tasks_max(raw_config).and_then(|max| {
-            Ok(running
-                .connector
-                .task_configs(max)?
+            let generated = running.connector.task_configs(max)?;
+            check_task_count(name, raw_config, generated.len(), max)?;
+            Ok(generated
                 .into_iter()
                 .map(|task_config| providers::reverse_transform(raw_config, task_config))
                 .collect())
@@ -723,6 +727,33 @@ fn required<'a>(config: &'a ConfigMap, key: &str) -> Result<&'a str, WorkerError
         .ok_or_else(|| ConfigError::Missing(key.to_owned()).into())
 }
 
+/// Apache's check of a connector's task configs against `tasks.max`: more than it are a
+/// `TooManyTasksException` (the connector fails), or with `tasks.max.enforce=false` a
+/// warning and all of them run.
+fn check_task_count(
+    name: &str,
+    config: &ConfigMap,
+    generated: usize,
+    max_tasks: usize,
+) -> Result<(), WorkerError> {
+    if generated <= max_tasks {
+        return Ok(());
+    }
+    let enforce = !matches!(
+        connector_config_def().parse_one(TASKS_MAX_ENFORCE, config)?,
+        Some(ParsedValue::Boolean(false))
+    );
+    if !enforce {
+        tracing::warn!(
+            "The connector {name} has generated {generated} tasks, which is greater than {max_tasks}, the maximum number of tasks it is configured to create. This behavior should be considered a bug and will be disallowed in future releases of Kafka Connect. Please report this to the maintainers of the connector and request that they adjust their connector's taskConfigs() method to respect the maxTasks parameter."
+        );
+        return Ok(());
+    }
+    Err(WorkerError::Connector(ConnectorError::fatal(format!(
+        "org.apache.kafka.connect.runtime.TooManyTasksException: The connector {name} has generated {generated} tasks, which is greater than {max_tasks}, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the connector with '{TASKS_MAX_ENFORCE}' set to false; however, this option will be removed in a future release of Kafka Connect."
+    ))))
+}
+
 /// `tasks.max` as the connector table parses it (default 1, at least 1).
 fn tasks_max(config: &ConfigMap) -> Result<usize, WorkerError> {
     match connector_config_def().parse_one(TASKS_MAX, config)? {
@@ -758,6 +789,22 @@ pub fn prefixed(config: &ConfigMap, prefix: &str) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn more_task_configs_than_tasks_max_fail_the_connector_unless_not_enforced() {
+        let config = crate::fixtures::string_map(&[("tasks.max", "1")]);
+        assert!(check_task_count("c", &config, 1, 1).is_ok());
+        let refused = check_task_count("c", &config, 2, 1)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            refused,
+            "org.apache.kafka.connect.runtime.TooManyTasksException: The connector c has generated 2 tasks, which is greater than 1, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the connector with 'tasks.max.enforce' set to false; however, this option will be removed in a future release of Kafka Connect."
+        );
+        let lenient =
+            crate::fixtures::string_map(&[("tasks.max", "1"), ("tasks.max.enforce", "false")]);
+        assert!(check_task_count("c", &lenient, 2, 1).is_ok());
+    }
 
     #[tokio::test(start_paused = true)]
     async fn tasks_share_one_graceful_stop_deadline() {
