@@ -110,6 +110,8 @@ pub struct PluginHost {
     settings: HostSettings,
     runtime: tokio::runtime::Handle,
     current: Mutex<Option<Arc<Process>>>,
+    /// Held while a JVM starts, so that calls racing after an exit start one, not several.
+    starting: tokio::sync::Mutex<()>,
     readers: Readers,
     events: Events,
     events_rx: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<HostEvent>>>,
@@ -123,6 +125,7 @@ impl PluginHost {
             settings,
             runtime: tokio::runtime::Handle::current(),
             current: Mutex::new(None),
+            starting: tokio::sync::Mutex::new(()),
             readers: Arc::default(),
             events,
             events_rx: Mutex::new(Some(events_rx)),
@@ -172,10 +175,18 @@ impl PluginHost {
     }
 
     async fn process_and_listing(&self) -> Result<(Arc<Process>, Json), HostError> {
-        if let Some(process) = lock(&self.current).as_ref()
-            && lock(&process.exited).is_none()
-        {
-            return Ok((process.clone(), Json::Null));
+        let running = || {
+            lock(&self.current)
+                .as_ref()
+                .filter(|process| lock(&process.exited).is_none())
+                .cloned()
+        };
+        if let Some(process) = running() {
+            return Ok((process, Json::Null));
+        }
+        let _starting = self.starting.lock().await;
+        if let Some(process) = running() {
+            return Ok((process, Json::Null));
         }
         let process = Process::spawn(
             &self.settings,
