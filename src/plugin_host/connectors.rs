@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::{Value as Json, json};
+use tokio::sync::oneshot;
 
 use super::process::{HostError, PluginHost, Reply};
 use super::records::RecordCodec;
@@ -213,6 +214,58 @@ pub struct JavaSourceTask {
     key: String,
     codec: RecordCodec,
     version: String,
+    /// `commitRecord` and `commit` calls, in the order the runtime made them.
+    commits: Option<CommitQueue>,
+}
+
+/// One task's `commitRecord` and `commit` calls, sent to the host one after the other by a
+/// forwarding task: the runtime hands over `commitRecord` batches without waiting, and a
+/// `commit` must reach the plugin after the `commitRecord`s made before it (Debezium's
+/// `commit` acknowledges what `commitRecord` recorded).
+/// A queued call, and where its answer goes (`None`: nobody waits).
+type QueuedCall = (Json, Option<oneshot::Sender<Result<Reply, HostError>>>);
+
+#[derive(Clone)]
+struct CommitQueue {
+    calls: tokio::sync::mpsc::UnboundedSender<QueuedCall>,
+}
+
+impl CommitQueue {
+    fn start(host: Arc<PluginHost>) -> Self {
+        let (calls, mut queued) = tokio::sync::mpsc::unbounded_channel::<QueuedCall>();
+        tokio::spawn(async move {
+            while let Some((request, answer)) = queued.recv().await {
+                let result = host.call(request, Vec::new()).await;
+                match answer {
+                    Some(answer) => {
+                        let _ = answer.send(result);
+                    }
+                    // A lost commitRecord batch is the host's exit, which the task's next
+                    // call reports.
+                    None => {
+                        if let Err(e) = result {
+                            tracing::debug!(error = %e, "commitRecord did not reach the plugin");
+                        }
+                    }
+                }
+            }
+        });
+        CommitQueue { calls }
+    }
+
+    fn send(&self, request: Json) {
+        let _ = self.calls.send((request, None));
+    }
+
+    async fn call(&self, request: Json) -> Result<Reply, HostError> {
+        let (answer, answered) = oneshot::channel();
+        if self.calls.send((request, Some(answer))).is_err() {
+            return Err(HostError::Protocol("the commit queue is closed".to_owned()));
+        }
+        answered
+            .await
+            .unwrap_or_else(|_| Err(HostError::Protocol("the commit queue is closed".to_owned())))
+    }
 }
 
 impl JavaSourceTask {
@@ -225,6 +278,7 @@ impl JavaSourceTask {
             key,
             codec: RecordCodec::default(),
             version,
+            commits: None,
         }
     }
 
@@ -260,6 +314,7 @@ impl SourceTask for JavaSourceTask {
         if let Some(version) = reply.json["version"].as_str() {
             self.version = version.to_owned();
         }
+        self.commits = Some(CommitQueue::start(self.host.clone()));
         Ok(())
     }
 
@@ -274,15 +329,19 @@ impl SourceTask for JavaSourceTask {
     }
 
     async fn commit(&mut self) -> ConnectorResult<()> {
-        self.call("task.commit", Json::Null, Vec::new()).await?;
+        let request = json!({"op": "task.commit", "task": self.key});
+        match &self.commits {
+            Some(commits) => commits.call(request).await?,
+            None => self.host.call(request, Vec::new()).await?,
+        };
         Ok(())
     }
 
     fn record_committer(&self) -> Option<Arc<dyn RecordCommitter>> {
+        let commits = self.commits.clone()?;
         Some(Arc::new(JavaRecordCommitter {
-            host: self.host.clone(),
             key: self.key.clone(),
-            runtime: tokio::runtime::Handle::current(),
+            commits,
         }))
     }
 
@@ -295,11 +354,10 @@ impl SourceTask for JavaSourceTask {
 }
 
 /// A Java task's `commitRecord`: the host keeps each polled record until it is committed
-/// (Debezium advances its replication slot from these; MirrorMaker 2 writes offset syncs).
+/// (Debezium records its position from these; MirrorMaker 2 writes offset syncs).
 struct JavaRecordCommitter {
-    host: Arc<PluginHost>,
     key: String,
-    runtime: tokio::runtime::Handle,
+    commits: CommitQueue,
 }
 
 impl RecordCommitter for JavaRecordCommitter {
@@ -311,16 +369,10 @@ impl RecordCommitter for JavaRecordCommitter {
                 None => json!([index]),
             })
             .collect();
-        let request = json!({"op": "task.commitRecords", "task": self.key, "records": records});
-        let host = self.host.clone();
         // Not awaited: the task loop must not wait for the plugin (Apache calls
-        // commitRecord from the producer's thread). A failure here is the host's exit,
-        // which the task's next call reports.
-        self.runtime.spawn(async move {
-            if let Err(e) = host.call(request, Vec::new()).await {
-                tracing::debug!(error = %e, "commitRecord did not reach the plugin");
-            }
-        });
+        // commitRecord from the producer's thread).
+        self.commits
+            .send(json!({"op": "task.commitRecords", "task": self.key, "records": records}));
     }
 }
 

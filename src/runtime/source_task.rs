@@ -446,7 +446,9 @@ impl TaskLoop {
         let started = std::time::Instant::now();
         match self.offsets.begin_flush() {
             Ok(true) => {}
-            Ok(false) => return,
+            // Nothing new to store: Apache still calls the task's `commit` (a source such
+            // as Debezium acknowledges its reads there, from the records committed so far).
+            Ok(false) => return self.commit_task().await,
             Err(e) => {
                 tracing::warn!(task = %self.status.id, error = %e, "offset flush not started");
                 return;

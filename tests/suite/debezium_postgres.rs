@@ -1031,3 +1031,125 @@ fn tributary_resumes_from_apaches_offsets_and_slot() {
 fn apache_resumes_from_tributarys_offsets_and_slot() {
     resume(Side::Tributary, Side::Apache);
 }
+
+// ---------------------------------------------------------------- kill -9
+
+/// Rows the snapshot of the kill test reads: enough to take seconds, so that the kill
+/// lands inside it.
+const BIG_SNAPSHOT: i64 = 60_000;
+
+/// Records in `topic` now (the sum of its partitions' high watermarks).
+fn topic_size(topic: &str) -> i64 {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", common::bootstrap_servers())
+        .create()
+        .unwrap();
+    let Ok(metadata) = consumer.fetch_metadata(Some(topic), Duration::from_secs(5)) else {
+        return 0;
+    };
+    let Some(partitions) = metadata
+        .topics()
+        .first()
+        .map(|t| t.partitions().len() as i32)
+    else {
+        return 0;
+    };
+    (0..partitions)
+        .filter_map(|p| {
+            consumer
+                .fetch_watermarks(topic, p, Duration::from_secs(5))
+                .ok()
+        })
+        .map(|(_, high)| high)
+        .sum()
+}
+
+/// Waits until `topic` holds every id of `wanted` in a record of operation `op` (`r`, `c`):
+/// at least once, duplicates allowed. Returns the records it read.
+fn wait_for_ids(topic: &str, op: &str, wanted: &BTreeSet<i64>, timeout: Duration) -> Topics {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let records = read_records(&[topic.to_owned()], usize::MAX, SETTLE, SETTLE * 3);
+        let mut seen = BTreeSet::new();
+        for record in records.values().flatten() {
+            let Some(value) = record.value.as_deref() else {
+                continue;
+            };
+            let value: Value = serde_json::from_str(value).unwrap();
+            if value["payload"]["op"] == op
+                && let Some(id) = value["payload"]["after"]["id"].as_i64()
+            {
+                seen.insert(id);
+            }
+        }
+        let missing: Vec<&i64> = wanted.difference(&seen).take(10).collect();
+        if missing.is_empty() {
+            return records;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{topic}: no '{op}' record for ids {missing:?} (and maybe more) of {}",
+            wanted.len()
+        );
+    }
+}
+
+/// kill -9 of `tributary standalone` (and with it, its plugin host) while Debezium
+/// snapshots, then while it streams: after each restart every row and every change is in
+/// Kafka (at least once), and the slot confirms the last one.
+#[test]
+fn kill_9_of_tributary_during_the_snapshot_and_during_streaming_loses_nothing() {
+    let tag = new_tag("kill");
+    let database = Database::create(&tag);
+    psql(&database.sql(&format!(
+        "INSERT INTO {{s}}.notes SELECT i, repeat('x', 200) FROM generate_series(100, {}) i;",
+        100 + BIG_SNAPSHOT - 1
+    )));
+    let files = Files::write(&tag);
+    let notes = format!("{tag}.{tag}.notes");
+    let snapshot_ids: BTreeSet<i64> = [1, 2].into_iter().chain(100..100 + BIG_SNAPSHOT).collect();
+
+    let mut worker = files.start(Side::Tributary, &tag);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while topic_size(&notes) < 1_000 {
+        assert!(
+            Instant::now() < deadline,
+            "no snapshot records; log:\n{}",
+            log_tail(&worker)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    worker.kill9();
+    let at_kill = topic_size(&notes);
+    database.wait_slot_free(Duration::from_secs(15));
+    let mut worker = files.start(Side::Tributary, &tag);
+    let read = wait_for_ids(&notes, "r", &snapshot_ids, Duration::from_secs(120));
+    eprintln!(
+        "kill -9 during the snapshot at {at_kill} of {} records: all rows there after the restart ({} records)",
+        snapshot_ids.len(),
+        count(&read)
+    );
+
+    // Streaming: inserts keep coming, before, during and after the kill.
+    let streamed: BTreeSet<i64> = (1_000_000..1_000_000 + 3_000).collect();
+    let writer = {
+        let sql = database.sql("INSERT INTO {s}.notes SELECT i, 'streamed' FROM generate_series(");
+        std::thread::spawn(move || {
+            for batch in 0..30 {
+                let first = 1_000_000 + batch * 100;
+                psql(&format!("{sql}{first}, {}) i;", first + 99));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(1_200));
+    worker.kill9();
+    database.wait_slot_free(Duration::from_secs(15));
+    let mut worker = files.start(Side::Tributary, &tag);
+    writer.join().unwrap();
+    let all = wait_for_ids(&notes, "c", &streamed, Duration::from_secs(120));
+    // The slot moves on only from offsets Tributary stored after Kafka acknowledged the
+    // records: it reaches the last change's position.
+    database.wait_confirmed(Side::Tributary, last_lsn(&all), Duration::from_secs(30));
+    worker.terminate();
+}
