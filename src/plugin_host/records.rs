@@ -126,9 +126,42 @@ impl RecordCodec {
     }
 
     fn read(&self, topic: &str, bytes: Option<&[u8]>) -> io::Result<crate::data::SchemaAndValue> {
-        self.envelope
-            .to_connect_data(topic, bytes)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
+        self.envelope.to_connect_data(topic, bytes).or_else(|e| {
+            self.read_required_null(topic, bytes)
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
+        })
+    }
+
+    /// A null with a required schema, which the host sends as the envelope of that schema
+    /// with a null payload (`Records.envelope`; MirrorMaker 2's tombstones are null values
+    /// of `Schema.BYTES_SCHEMA`): the converter refuses to read that as such, so it reads
+    /// the schema made optional, which is then made required again. `None` for anything
+    /// else, which stays the converter's error.
+    fn read_required_null(
+        &self,
+        topic: &str,
+        bytes: Option<&[u8]>,
+    ) -> Option<crate::data::SchemaAndValue> {
+        let mut envelope: serde_json::Value = serde_json::from_slice(bytes?).ok()?;
+        if !envelope.get("payload")?.is_null() {
+            return None;
+        }
+        let schema = envelope.get_mut("schema")?.as_object_mut()?;
+        if schema.get("optional") == Some(&serde_json::Value::Bool(true)) {
+            return None;
+        }
+        schema.insert("optional".to_owned(), serde_json::Value::Bool(true));
+        let optional = serde_json::to_vec(&envelope).ok()?;
+        let read = self.envelope.to_connect_data(topic, Some(&optional)).ok()?;
+        if !read.value.is_null() {
+            return None;
+        }
+        let mut schema = (*read.schema?).clone();
+        schema.optional = false;
+        Some(crate::data::SchemaAndValue {
+            schema: Some(Arc::new(schema)),
+            value: crate::data::Value::Null,
+        })
     }
 
     fn write(
@@ -210,6 +243,31 @@ mod tests {
         assert!(first.value.is_null());
         // The header's null stays null although its schema has a default.
         assert!(first.headers[0].value.is_null());
+    }
+
+    /// A tombstone as MirrorMaker 2 gives it: a null value of a required bytes schema.
+    #[test]
+    fn a_null_with_a_required_schema_stays_so() {
+        let codec = RecordCodec::default();
+        let read = codec
+            .read(
+                "t",
+                Some(br#"{"schema":{"type":"bytes","optional":false},"payload":null}"#),
+            )
+            .unwrap();
+        let schema = read.schema.unwrap();
+        assert_eq!(schema.schema_type, SchemaType::Bytes);
+        assert!(!schema.optional);
+        assert!(read.value.is_null());
+        // Other envelopes the converter refuses stay refused (here: no payload).
+        assert!(
+            codec
+                .read(
+                    "t",
+                    Some(br#"{"schema":{"type":"bytes","optional":false}}"#)
+                )
+                .is_err()
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod error_handling;
 mod file_stream;
 mod helm_chart;
 mod lab_smoke;
+mod mirror_maker;
 mod offset_file_parity;
 mod offset_topic;
 mod operator_connect;

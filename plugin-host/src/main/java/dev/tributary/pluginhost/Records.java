@@ -10,7 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.header.Header;
@@ -30,6 +33,8 @@ final class Records {
     private final JsonConverter envelope = new JsonConverter();
     /** Source partitions and offsets, as Apache's offset store serializes them. */
     private final JsonConverter plain = new JsonConverter();
+    /** Writes the envelopes JsonConverter refuses (see {@link #envelope}). */
+    private final ObjectMapper mapper = new ObjectMapper();
 
     Records() {
         envelope.configure(Map.of("schemas.enable", "true", "replace.null.with.default", "false",
@@ -63,8 +68,8 @@ final class Records {
             writeBytes(out, record.topic().getBytes(StandardCharsets.UTF_8));
             out.writeInt(record.kafkaPartition() == null ? -1 : record.kafkaPartition());
             writeTimestamp(out, record.timestamp());
-            writeBytes(out, envelope.fromConnectData(record.topic(), record.keySchema(), record.key()));
-            writeBytes(out, envelope.fromConnectData(record.topic(), record.valueSchema(), record.value()));
+            writeBytes(out, envelope(record.topic(), record.keySchema(), record.key()));
+            writeBytes(out, envelope(record.topic(), record.valueSchema(), record.value()));
             writeHeaders(out, record.topic(), record.headers());
         }
         out.flush();
@@ -101,8 +106,25 @@ final class Records {
         out.writeInt(all.size());
         for (Header header : all) {
             writeBytes(out, header.key().getBytes(StandardCharsets.UTF_8));
-            writeBytes(out, envelope.fromConnectData(topic, header.schema(), header.value()));
+            writeBytes(out, envelope(topic, header.schema(), header.value()));
         }
+    }
+
+    /**
+     * Connect data in its envelope. A null with a required schema is legal in a record
+     * (MirrorMaker 2 gives a tombstone's null value with Schema.BYTES_SCHEMA; Apache's worker
+     * hands it to the converter as it is, and ByteArrayConverter writes a null), but
+     * JsonConverter refuses to write it: it crosses as the envelope of its schema with a null
+     * payload, which Tributary reads back as that null with that schema.
+     */
+    private byte[] envelope(String topic, Schema schema, Object value) throws IOException {
+        if (value == null && schema != null && !schema.isOptional()) {
+            ObjectNode node = mapper.createObjectNode();
+            node.set("schema", envelope.asJsonSchema(schema));
+            node.putNull("payload");
+            return mapper.writeValueAsBytes(node);
+        }
+        return envelope.fromConnectData(topic, schema, value);
     }
 
     private ConnectHeaders readHeaders(DataInputStream in, String topic) throws IOException {
