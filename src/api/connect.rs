@@ -8,6 +8,7 @@ use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::plugins::{JvmOptions, Plugins};
 use super::security::{ClientTls, KafkaClientAuthentication};
 
 /// A Kafka Connect worker cluster: the operator runs it as a StatefulSet of worker pods
@@ -33,7 +34,7 @@ use super::security::{ClientTls, KafkaClientAuthentication};
     printcolumn = r#"{"name":"Age","type":"date","jsonPath":".metadata.creationTimestamp"}"#
 )]
 #[serde(rename_all = "camelCase")]
-#[schemars(transform = super::security::spec_rules)]
+#[schemars(transform = spec_rules)]
 pub struct KafkaConnectSpec {
     /// Number of worker pods (0 or more; 1 when unset). `kubectl scale` sets it.
     #[serde(default = "default_replicas")]
@@ -44,11 +45,15 @@ pub struct KafkaConnectSpec {
     #[schemars(length(min = 1))]
     pub bootstrap_servers: String,
 
-    /// Container image of the workers and the REST sidecar; the operator's own image when unset.
+    /// Container image of the workers and the REST sidecar. When unset, the operator's
+    /// worker image; with `plugins`, its image with a JRE and the plugin host (the `-jre`
+    /// variant, `TRIBUTARY_PLUGIN_WORKER_IMAGE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
 
-    /// Worker configuration in Connect's keys (`key.converter`, `offset.flush.interval.ms`, ...).
+    /// Worker configuration in Connect's keys (`key.converter`, `offset.flush.interval.ms`,
+    /// `plugin.discovery`, ...). `plugin.path` is refused: name the plugins in `plugins`;
+    /// with `jvmOptions` set, so is `tributary.plugin.host.jvm.options`.
     /// With `tls` or `authentication` set, the keys they manage are refused here
     /// (`security.protocol`, `ssl.truststore.*`, `ssl.keystore.*`, `ssl.key.password`,
     /// `sasl.mechanism`, `sasl.jaas.config`, ..., also under `producer.`, `consumer.`
@@ -76,6 +81,31 @@ pub struct KafkaConnectSpec {
     /// Secrets mounted into the worker pods; their values never enter the ConfigMap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication: Option<KafkaClientAuthentication>,
+
+    /// Java connector plugins (Debezium, JDBC, MirrorMaker 2, ...): a directory of
+    /// plugins, as Apache's `plugin.path` names one, from a volume or from the workers'
+    /// image. The workers and the REST sidecar then run a plugin host (a JVM) for them,
+    /// in the `-jre` image unless `image` is set; Java connectors are assigned and failed
+    /// over like built-in ones, with their offsets in the offsets topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugins: Option<Plugins>,
+
+    /// Options of the plugin host's JVM in Strimzi's shape (`-Xmx`, `-Xms`, `-XX`,
+    /// `javaSystemProperties`); the worker setting `tributary.plugin.host.jvm.options`.
+    /// Each worker pod runs two plugin hosts, one per container (the REST sidecar's only
+    /// lists and validates plugins); count both in `resources`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jvm_options: Option<JvmOptions>,
+}
+
+/// The spec-level CEL rules: those of `tls`/`authentication`, then those of plugins.
+fn spec_rules(schema: &mut schemars::Schema) {
+    let mut rules = super::security::spec_rules();
+    rules.extend(super::plugins::spec_rules());
+    schema.insert(
+        "x-kubernetes-validations".to_owned(),
+        serde_json::Value::Array(rules),
+    );
 }
 
 fn default_replicas() -> i32 {

@@ -7,16 +7,18 @@
 //! cluster's shape and the herder state lives in resources, so only part of the file has
 //! an equivalent. [`RULES`] decides per key, with Apache's meaning (`WorkerConfig`,
 //! `DistributedConfig`, 4.x) in mind:
-//! - a spec field: `bootstrap.servers`, `offset.storage.topic`, and `group.id`, which is
+//! - a spec field: `bootstrap.servers`, `offset.storage.topic`, `group.id`, which is
 //!   the cluster's identity and so becomes the resource's name (the operator writes
-//!   `group.id=<name>` into the worker config);
+//!   `group.id=<name>` into the worker config), and `plugin.path`, which becomes
+//!   `spec.plugins.path` (one directory: the operator mounts a volume there, or the
+//!   workers' image holds the plugins there; a note says which to add);
 //! - `spec.config`: what Tributary's worker reads with Apache's meaning (converters,
 //!   flush and shutdown timing, offsets topic creation, config providers, client
-//!   passthroughs);
+//!   passthroughs, `plugin.discovery`, the plugin host's `tributary.plugin.host.*`);
 //! - a fixed behaviour: accepted only when the file asks for what Tributary always does
 //!   (`exactly.once.source.support=disabled`), refused otherwise;
 //! - refused, with the reason: no equivalent (config and status topics, REST listeners,
-//!   group membership, Java plugins and metrics reporters). Refusing, rather than
+//!   group membership, Java metrics reporters). Refusing, rather than
 //!   dropping, keeps a user from believing e.g. that the connectors stored in
 //!   `config.storage.topic` come along.
 //!
@@ -33,7 +35,7 @@ use indexmap::IndexMap;
 use crate::runtime::kafka::is_client_key;
 use kube::api::ObjectMeta;
 
-use super::{KafkaConnect, KafkaConnectSpec};
+use super::{KafkaConnect, KafkaConnectSpec, Plugins};
 
 /// What becomes of one setting of the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +63,8 @@ pub enum Field {
     BootstrapServers,
     /// `spec.offsetsTopic`.
     OffsetsTopic,
+    /// `spec.plugins.path` (from `plugin.path`).
+    PluginPath,
 }
 
 /// One row of the mapping: a key, or every key under a prefix (ending with `.`).
@@ -77,8 +81,6 @@ const NO_STATUS_TOPIC: &str =
 const NO_GROUP: &str = "workers form no Kafka group: each worker pod holds a Lease and the operator assigns connectors and tasks";
 const NO_INTER_WORKER_REQUESTS: &str = "workers send each other no REST requests to sign: task configs travel through the KafkaConnector resource";
 const REST_IS_THE_SIDECAR: &str = "the REST API is the `tributary rest` sidecar of each worker pod, on port 8083 behind the Service <name>-connect-api (TLS and authentication are its own settings)";
-const NO_JAVA_PLUGINS: &str =
-    "Tributary has no Java plugins: its connectors, converters and transforms are built in";
 const NO_JAVA_METRICS: &str =
     "Tributary's metrics are Prometheus series at each worker's /metrics, not Java metrics";
 const UNREAD: &str = "Tributary's worker does not read it";
@@ -90,6 +92,7 @@ pub const RULES: &[KeyRule] = &[
     row("bootstrap.servers", Rule::Field(Field::BootstrapServers)),
     row("group.id", Rule::Field(Field::Name)),
     row("offset.storage.topic", Rule::Field(Field::OffsetsTopic)),
+    row("plugin.path", Rule::Field(Field::PluginPath)),
     // What the worker reads, with Apache's meaning.
     row("key.converter", Rule::Config),
     row("key.converter.", Rule::Config),
@@ -153,6 +156,15 @@ pub const RULES: &[KeyRule] = &[
     ),
     row("connector.client.config.override.policy", Rule::Config),
     row("connector.client.config.override.allowlist", Rule::Config),
+    row("plugin.discovery", Rule::Config),
+    row(
+        crate::runtime::config::worker::PLUGIN_HOST_JVM_OPTIONS,
+        Rule::Config,
+    ),
+    row(
+        crate::runtime::config::worker::PLUGIN_HOST_JAVA,
+        Rule::Config,
+    ),
     // No equivalent.
     row("config.storage.", Rule::Refused(NO_CONFIG_TOPIC)),
     row("status.storage.", Rule::Refused(NO_STATUS_TOPIC)),
@@ -193,8 +205,6 @@ pub const RULES: &[KeyRule] = &[
         "response.http.headers.config",
         Rule::Refused(REST_IS_THE_SIDECAR),
     ),
-    row("plugin.path", Rule::Refused(NO_JAVA_PLUGINS)),
-    row("plugin.discovery", Rule::Refused(NO_JAVA_PLUGINS)),
     row(
         "header.converter.",
         Rule::Refused("the worker's header converter is not configurable"),
@@ -311,12 +321,23 @@ pub fn from_distributed_properties(
     let mut group_id = None;
     let mut bootstrap_servers = String::new();
     let mut offsets_topic = None;
+    let mut plugins_spec = None;
     let mut config = BTreeMap::new();
     for (key, value) in props {
         match rule_for(key) {
             Rule::Field(Field::Name) => group_id = Some(value.trim().to_owned()),
             Rule::Field(Field::BootstrapServers) => bootstrap_servers = list(value),
             Rule::Field(Field::OffsetsTopic) => offsets_topic = Some(value.trim().to_owned()),
+            Rule::Field(Field::PluginPath) => match plugins_from_path(value) {
+                Ok((plugins, note)) => {
+                    plugins_spec = plugins;
+                    notes.push(format!("{key}={value}: {note}"));
+                }
+                Err(reason) => refusals.push(Refusal {
+                    key: key.clone(),
+                    reason,
+                }),
+            },
             Rule::Config => {
                 config.insert(key.clone(), value.clone());
             }
@@ -370,11 +391,50 @@ pub fn from_distributed_properties(
             bootstrap_servers,
             config,
             offsets_topic,
+            plugins: plugins_spec,
             ..KafkaConnectSpec::default()
         },
         status: None,
     };
     Ok(Converted { resource, notes })
+}
+
+/// `spec.plugins` for a `plugin.path` value, and the note that tells what to add; or
+/// why it has no equivalent. Apache reads the value as a list of directories, an empty
+/// element meaning the working directory; a `KafkaConnect` mounts one directory.
+fn plugins_from_path(value: &str) -> Result<(Option<Plugins>, String), String> {
+    let all: Vec<&str> = value.split(',').map(str::trim).collect();
+    let elements: Vec<&str> = all.iter().copied().filter(|e| !e.is_empty()).collect();
+    let empty = if elements.len() < all.len() {
+        " (its empty elements, Apache's working directory, are left out: a worker pod's holds no plugins)"
+    } else {
+        ""
+    };
+    match elements.as_slice() {
+        [] => Ok((None, format!("left out{empty}"))),
+        [path] if !path.starts_with('/') => Err(format!(
+            "{path} is relative to the worker's working directory: name the plugins' directory by its absolute path"
+        )),
+        [path] => {
+            if let Some(problem) = super::plugins::path_problem(path) {
+                return Err(format!("spec.plugins.path {path} {problem}"));
+            }
+            let plugins = Plugins {
+                path: (*path).to_owned(),
+                volume: None,
+            };
+            Ok((
+                Some(plugins),
+                format!(
+                    "spec.plugins.path{empty}; the workers' image must hold the plugins there (spec.image, built FROM Tributary's -jre image), or add spec.plugins.volume with the volume that holds them (a persistentVolumeClaim, an image volume, ...)"
+                ),
+            ))
+        }
+        several => Err(format!(
+            "spec.plugins names one directory: gather the plugins of {} in one directory and name it",
+            several.join(", ")
+        )),
+    }
 }
 
 /// A Java `LIST` value as the spec holds it: items trimmed, empty ones dropped, joined
@@ -597,7 +657,6 @@ mod tests {
             ("rest.advertised.host.name", "h", REST_IS_THE_SIDECAR),
             ("rest.port", "8083", REST_IS_THE_SIDECAR),
             ("access.control.allow.origin", "*", REST_IS_THE_SIDECAR),
-            ("plugin.path", "/opt/connectors", NO_JAVA_PLUGINS),
             ("metric.reporters", "com.example.Reporter", NO_JAVA_METRICS),
             ("metrics.num.samples", "2", NO_JAVA_METRICS),
             ("a.typo", "x", UNREAD),
@@ -634,6 +693,98 @@ mod tests {
                  remove them from the file and convert it again"
             )
         );
+    }
+
+    #[test]
+    fn plugin_path_becomes_spec_plugins_and_the_plugin_settings_go_to_the_config() {
+        let converted = from_distributed_properties(
+            &props(&[
+                ("bootstrap.servers", "b:9092"),
+                ("plugin.path", " /opt/connectors "),
+                ("plugin.discovery", "service_load"),
+                ("tributary.plugin.host.jvm.options", "-Xmx1g"),
+                ("tributary.plugin.host.java", "/usr/bin/java"),
+            ]),
+            &options(Some("c")),
+        )
+        .unwrap();
+        let spec = &converted.resource.spec;
+        assert_eq!(
+            spec.plugins,
+            Some(Plugins {
+                path: "/opt/connectors".into(),
+                volume: None
+            })
+        );
+        assert_eq!(
+            spec.config,
+            crate::fixtures::string_map(&[
+                ("plugin.discovery", "service_load"),
+                ("tributary.plugin.host.java", "/usr/bin/java"),
+                ("tributary.plugin.host.jvm.options", "-Xmx1g"),
+            ])
+        );
+        assert_eq!(converted.notes.len(), 1, "{:?}", converted.notes);
+        assert!(
+            converted.notes[0].starts_with(
+                "plugin.path= /opt/connectors : spec.plugins.path; the workers' image must hold the plugins there"
+            ),
+            "{}",
+            converted.notes[0]
+        );
+        assert!(converted.notes[0].contains("add spec.plugins.volume"));
+        // The resource prints as the CRD reads it.
+        let yaml = serde_yaml_ng::to_string(&converted.resource).unwrap();
+        assert!(
+            yaml.contains("plugins:\n    path: /opt/connectors\n"),
+            "{yaml}"
+        );
+
+        // Apache's empty elements (its working directory) are left out, with a note.
+        for (value, plugins) in [("", None), (" , /p ,", Some("/p"))] {
+            let converted = from_distributed_properties(
+                &props(&[("bootstrap.servers", "b:9092"), ("plugin.path", value)]),
+                &options(Some("c")),
+            )
+            .unwrap();
+            assert_eq!(
+                converted.resource.spec.plugins.map(|p| p.path).as_deref(),
+                plugins
+            );
+            assert!(
+                converted.notes[0].contains("empty elements"),
+                "{:?}",
+                converted.notes
+            );
+        }
+
+        for (value, reason) in [
+            (
+                "/opt/a, /opt/b",
+                "spec.plugins names one directory: gather the plugins of /opt/a, /opt/b in one directory and name it",
+            ),
+            (
+                "plugins",
+                "plugins is relative to the worker's working directory: name the plugins' directory by its absolute path",
+            ),
+            (
+                "/etc/tributary/plugins",
+                "spec.plugins.path /etc/tributary/plugins may not be /, nor /etc/tributary or /opt/tributary/secrets (the worker config and the Secrets are mounted there)",
+            ),
+        ] {
+            assert_eq!(
+                from_distributed_properties(
+                    &props(&[("bootstrap.servers", "b:9092"), ("plugin.path", value)]),
+                    &options(Some("c")),
+                )
+                .unwrap_err(),
+                ConvertError::Refused(vec![Refusal {
+                    key: "plugin.path".into(),
+                    reason: reason.into()
+                }]),
+                "{value}"
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod connector;
 pub mod distributed;
 mod labels;
 mod lease;
+pub mod plugins;
 pub mod security;
 
 pub use connect::{KafkaConnect, KafkaConnectSpec, KafkaConnectStatus};
@@ -16,6 +17,7 @@ pub use connector::{
 };
 pub use labels::{CLUSTER_LABEL, COMPONENT_LABEL, selector_labels, selector_string};
 pub use lease::LeaseTiming;
+pub use plugins::{JvmOptions, PluginVolume, Plugins, SystemProperty};
 pub use security::{
     AuthenticationType, CertAndKeySecretSource, CertSecretSource, ClientTls, GenericSecretSource,
     KafkaClientAuthentication, PasswordSecretSource,

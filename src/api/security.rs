@@ -330,17 +330,15 @@ impl ManagedGroup {
     }
 }
 
-/// Adds the spec-level rules to the `KafkaConnectSpec` schema: `authentication.type: tls`
-/// needs `tls`, and `config` may not set what `tls`/`authentication` manage. Generated
-/// from [`MANAGED_GROUPS`], which the operator checks too.
-pub(crate) fn spec_rules(schema: &mut schemars::Schema) {
+/// The spec-level rules of the `KafkaConnectSpec` schema for security:
+/// `authentication.type: tls` needs `tls`, and `config` may not set what
+/// `tls`/`authentication` manage. Generated from [`MANAGED_GROUPS`], which the operator
+/// checks too.
+pub(crate) fn spec_rules() -> Vec<serde_json::Value> {
     let mut rules = vec![serde_json::json!({
         "rule": "!has(self.authentication) || self.authentication.type != 'tls' || has(self.tls)",
         "message": "authentication type tls requires spec.tls (the client certificate is presented in the TLS handshake)",
     })];
     rules.extend(MANAGED_GROUPS.iter().map(ManagedGroup::cel_rule));
-    schema.insert(
-        "x-kubernetes-validations".to_owned(),
-        serde_json::Value::Array(rules),
-    );
+    rules
 }

@@ -32,6 +32,11 @@ pub struct OperatorArgs {
     /// `tributary` image).
     #[arg(long, env = "TRIBUTARY_WORKER_IMAGE")]
     pub worker_image: Option<String>,
+    /// Image of the workers of a `KafkaConnect` with `spec.plugins` that names none: the
+    /// variant with a JRE and the plugin host (default: the worker image's `-jre` tag,
+    /// e.g. `tributary:0.1.0-jre`).
+    #[arg(long, env = "TRIBUTARY_PLUGIN_WORKER_IMAGE")]
+    pub plugin_worker_image: Option<String>,
     /// Address of `/metrics`, `/healthz` and `/readyz`.
     #[arg(
         long,
@@ -50,15 +55,27 @@ pub async fn run(args: OperatorArgs) -> anyhow::Result<ExitCode> {
             let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "tributary-operator".into());
             format!("{host}-{}", std::process::id())
         });
+    let default_image = args
+        .worker_image
+        .filter(|image| !image.is_empty())
+        .unwrap_or_else(|| format!("tributary:{}", env!("CARGO_PKG_VERSION")));
+    let plugin_image = match args.plugin_worker_image.filter(|image| !image.is_empty()) {
+        Some(image) => image,
+        None => controller::resources::jre_variant(&default_image).unwrap_or_else(|| {
+            tracing::warn!(
+                worker_image = %default_image,
+                "the worker image is pinned by digest and has no -jre tag: clusters with spec.plugins get it as it is (set TRIBUTARY_PLUGIN_WORKER_IMAGE or their spec.image)"
+            );
+            default_image.clone()
+        }),
+    };
     let config = OperatorConfig {
         watch_namespace: args.watch_namespace.filter(|ns| !ns.is_empty()),
         lease_namespace: args.lease_namespace,
         lease_name: args.lease_name,
         identity,
-        default_image: args
-            .worker_image
-            .filter(|image| !image.is_empty())
-            .unwrap_or_else(|| format!("tributary:{}", env!("CARGO_PKG_VERSION"))),
+        default_image,
+        plugin_image,
         lease_timing: Default::default(),
     };
     let listen = args.listen;

@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::resources::{self, ChildNames};
-use super::security::{self, SecurityError};
+use super::security;
 use super::{Context, Error, FIELD_MANAGER, Result};
 use crate::api::{CLUSTER_LABEL, KafkaConnect, KafkaConnectStatus, KafkaConnector};
 
@@ -73,15 +73,20 @@ impl KafkaConnect {
             .list(&ListParams::default().labels(&format!("{CLUSTER_LABEL}={name}")))
             .await?
             .items;
-        // A spec whose security settings cannot be written is the user's to fix: it is
+        // A spec whose security or plugin settings cannot be written is the user's to fix: it is
         // reported in the status (and an event) and looked at again, not retried as a
         // failure; the children stay as they were, so running workers keep running.
         let built = security::read_secret_keys(&ctx.client, &namespace, &self.spec)
             .await
-            .and_then(|keys| resources::build(self, &bound, &ctx.default_image, &keys));
+            .and_then(|keys| resources::build(self, &bound, &ctx.images, &keys));
         let children = match built {
             Ok(children) => children,
-            Err(Error::Security(error)) => return self.refuse(ctx, &error).await,
+            Err(Error::Security(error)) => {
+                return self.refuse(ctx, error.reason(), error.to_string()).await;
+            }
+            Err(Error::Plugins(error)) => {
+                return self.refuse(ctx, error.reason(), error.to_string()).await;
+            }
             Err(error) => return Err(error),
         };
         let client = &ctx.client;
@@ -123,28 +128,27 @@ impl KafkaConnect {
         Ok(Action::requeue(RESYNC))
     }
 
-    /// Reports a spec whose security settings cannot be applied: `Ready` False with the
-    /// reason and message (they name fields, Secrets and keys, never a value), and a
-    /// Warning event when that message is new.
-    async fn refuse(&self, ctx: &Context, error: &SecurityError) -> Result<Action> {
+    /// Reports a spec whose security or plugin settings cannot be applied: `Ready` False
+    /// with the reason and message (they name fields, Secrets and keys, never a value),
+    /// and a Warning event when that message is new.
+    async fn refuse(&self, ctx: &Context, reason: &'static str, message: String) -> Result<Action> {
         let namespace = self
             .namespace()
             .ok_or(Error::MissingField("metadata.namespace"))?;
         let previous = self.status.clone().unwrap_or_default();
-        let message = error.to_string();
         let repeated = previous
             .conditions
             .iter()
             .any(|c| c.type_ == "Ready" && c.status == "False" && c.message == message);
         if !repeated {
-            self.publish(ctx, EventType::Warning, error.reason(), message.clone())
+            self.publish(ctx, EventType::Warning, reason, message.clone())
                 .await;
         }
         let ready = ready_condition(
             &previous.conditions,
             self.metadata.generation,
             "False",
-            error.reason(),
+            reason,
             message,
         );
         let workers = live_workers(&ctx.client, &namespace, &self.name_any()).await?;

@@ -7,6 +7,7 @@ pub mod connect;
 pub mod leader;
 pub mod metrics;
 pub mod placement;
+pub mod plugins;
 pub mod readiness;
 pub mod resources;
 pub mod security;
@@ -64,6 +65,10 @@ pub enum Error {
     /// `spec.tls` or `spec.authentication` cannot be applied as written.
     #[error(transparent)]
     Security(#[from] security::SecurityError),
+
+    /// `spec.plugins` or `spec.jvmOptions` cannot be applied as written.
+    #[error(transparent)]
+    Plugins(#[from] plugins::PluginsError),
 }
 
 impl Error {
@@ -81,6 +86,7 @@ impl Error {
             Error::MissingField(_) => "missing_field",
             Error::LeadershipLost(_) => "leadership_lost",
             Error::Security(_) => "security",
+            Error::Plugins(_) => "plugins",
         }
     }
 }
@@ -101,6 +107,9 @@ pub struct OperatorConfig {
     pub identity: String,
     /// Image of the workers when a `KafkaConnect` names none (the operator's own image).
     pub default_image: String,
+    /// Image of the workers of a `KafkaConnect` with `spec.plugins` that names none: the
+    /// variant with a JRE and the plugin host.
+    pub plugin_image: String,
     /// Timing of the leader election.
     pub lease_timing: LeaseTiming,
 }
@@ -135,7 +144,10 @@ impl State {
             recorder: Recorder::new(client.clone(), reporter),
             client,
             metrics: self.metrics.clone(),
-            default_image: config.default_image.clone(),
+            images: resources::WorkerImages {
+                default: config.default_image.clone(),
+                plugins: config.plugin_image.clone(),
+            },
             move_targets: Arc::default(),
         })
     }
@@ -150,8 +162,8 @@ pub struct Context {
     pub recorder: Recorder,
     /// Reconcile counters and durations.
     pub metrics: Arc<Metrics>,
-    /// Worker image when a `KafkaConnect` names none.
-    pub default_image: String,
+    /// Worker images when a `KafkaConnect` names none.
+    pub images: resources::WorkerImages,
     /// Per cluster (`namespace/name`), the balanced placement of the last assignment
     /// round. A unit in the middle of a two-phase move has no worker in its status; this
     /// remembers where it is going, so it lands there once released and not wherever the
@@ -438,6 +450,7 @@ mod tests {
             lease_name: "tributary-operator".into(),
             identity: "me".into(),
             default_image: "tributary".into(),
+            plugin_image: "tributary-jre".into(),
             lease_timing: LeaseTiming::default(),
         }
     }

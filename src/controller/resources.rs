@@ -18,6 +18,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, 
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::{Resource, ResourceExt};
 
+use super::plugins::{self, PluginSetup};
 use super::security::{self, ClientSecurity, SecretKeys};
 use super::{Error, Result};
 pub use crate::api::{COMPONENT_LABEL, selector_labels, selector_string};
@@ -33,6 +34,40 @@ pub const CONFIG_DIR: &str = "/etc/tributary";
 pub const WORKER_PROPERTIES: &str = "worker.properties";
 /// Pod template annotation with a hash of the worker config: a config change rolls the pods.
 pub const CONFIG_HASH_ANNOTATION: &str = "tributary.dev/config-hash";
+
+/// The images of worker pods when a `KafkaConnect` names none in `spec.image`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkerImages {
+    /// Without `spec.plugins`: the JVM-free image.
+    pub default: String,
+    /// With `spec.plugins`: the image with a JRE and the plugin host.
+    pub plugins: String,
+}
+
+impl WorkerImages {
+    /// `default` for both (tests, and clusters that name their image).
+    pub fn same(image: &str) -> Self {
+        WorkerImages {
+            default: image.to_owned(),
+            plugins: image.to_owned(),
+        }
+    }
+}
+
+/// The JRE variant of a worker image, as the Dockerfile's `tributary-jre` target is
+/// tagged: `-jre` after the tag (`repo:0.1.0` → `repo:0.1.0-jre`, `repo` →
+/// `repo:latest-jre`). `None` for an image pinned by digest, which has no variant.
+pub fn jre_variant(image: &str) -> Option<String> {
+    if image.contains('@') {
+        return None;
+    }
+    let name_start = image.rfind('/').map_or(0, |i| i + 1);
+    if image[name_start..].contains(':') {
+        Some(format!("{image}-jre"))
+    } else {
+        Some(format!("{image}:latest-jre"))
+    }
+}
 
 /// Names of the child objects of one cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,13 +106,13 @@ pub struct Children {
 }
 
 /// Builds the children of `connect`. `connectors` are the `KafkaConnector`s bound to it
-/// (their `${secrets:...}` references decide the Role's secret rule); `default_image` is
-/// used when the spec names none; `secret_keys` are the keys of the Secrets that
-/// `spec.tls` patterns refer to ([`security::read_secret_keys`]).
+/// (their `${secrets:...}` references decide the Role's secret rule); `images` are used
+/// when the spec names none; `secret_keys` are the keys of the Secrets that `spec.tls`
+/// patterns refer to ([`security::read_secret_keys`]).
 pub fn build(
     connect: &KafkaConnect,
     connectors: &[KafkaConnector],
-    default_image: &str,
+    images: &WorkerImages,
     secret_keys: &SecretKeys,
 ) -> Result<Children> {
     let name = connect.name_any();
@@ -96,7 +131,8 @@ pub fn build(
         ..ObjectMeta::default()
     };
     let security = security::client_security(&connect.spec, secret_keys)?;
-    let properties = worker_properties(connect, &security);
+    let plugins = plugins::plugin_setup(&connect.spec)?;
+    let properties = worker_properties(connect, &security, &plugins);
     let config_hash = format!("{:016x}", fnv1a(properties.as_bytes()));
     let secrets = referenced_secrets(&namespace, connectors);
 
@@ -156,9 +192,10 @@ pub fn build(
             connect,
             &names,
             meta(&names.workers),
-            default_image,
+            images,
             config_hash,
             &security,
+            &plugins,
         ),
     })
 }
@@ -244,12 +281,19 @@ pub fn referenced_secrets(namespace: &str, connectors: &[KafkaConnector]) -> BTr
 
 /// The worker config file: the spec's `config` in Connect keys, the client security
 /// settings of `spec.tls`/`spec.authentication` (which the spec's `config` may not set,
-/// except `config.providers`, which they extend), then the keys the operator owns
-/// (`bootstrap.servers`, `group.id`, `offset.storage.topic`), which win.
-pub fn worker_properties(connect: &KafkaConnect, security: &ClientSecurity) -> String {
+/// except `config.providers`, which they extend), the plugin settings of `spec.plugins`
+/// and `spec.jvmOptions` (`plugin.path`, `tributary.plugin.host.jvm.options`), then the
+/// keys the operator owns (`bootstrap.servers`, `group.id`, `offset.storage.topic`),
+/// which win.
+pub fn worker_properties(
+    connect: &KafkaConnect,
+    security: &ClientSecurity,
+    plugins: &PluginSetup,
+) -> String {
     let name = connect.name_any();
     let mut config = connect.spec.config.clone();
     config.extend(security.settings.clone());
+    config.extend(plugins.settings.clone());
     config.insert(
         "bootstrap.servers".into(),
         connect.spec.bootstrap_servers.clone(),
@@ -310,16 +354,19 @@ fn stateful_set(
     connect: &KafkaConnect,
     names: &ChildNames,
     metadata: ObjectMeta,
-    default_image: &str,
+    images: &WorkerImages,
     config_hash: String,
     security: &ClientSecurity,
+    plugins: &PluginSetup,
 ) -> StatefulSet {
     let cluster = connect.name_any();
-    let image = connect
-        .spec
-        .image
-        .clone()
-        .unwrap_or_else(|| default_image.to_string());
+    let image = connect.spec.image.clone().unwrap_or_else(|| {
+        if plugins.needs_jvm {
+            images.plugins.clone()
+        } else {
+            images.default.clone()
+        }
+    });
     let field_env = |name: &str, path: &str| EnvVar {
         name: name.into(),
         value_from: Some(EnvVarSource {
@@ -354,7 +401,7 @@ fn stateful_set(
         period_seconds: Some(10),
         ..Probe::default()
     };
-    let (volumes, mounts) = volumes(names, security);
+    let (volumes, mounts) = volumes(names, security, plugins);
     let container = |name: &str, command: &str, port_name: &str, port: i32| Container {
         name: name.into(),
         image: Some(image.clone()),
@@ -410,9 +457,14 @@ fn stateful_set(
 /// The pod's volumes and the mounts of both containers: the ConfigMap at [`CONFIG_DIR`],
 /// and each Secret of `security` read-only at its own directory under
 /// [`security::SECRETS_ROOT`], projecting only the keys the settings read (the kubelet
-/// refuses to start a pod whose Secret lacks one, naming it). The REST sidecar gets the
-/// same mounts: it reads the same worker properties for its offsets clients.
-fn volumes(names: &ChildNames, security: &ClientSecurity) -> (Vec<Volume>, Vec<VolumeMount>) {
+/// refuses to start a pod whose Secret lacks one, naming it), then the plugin volume
+/// read-only at `spec.plugins.path`. The REST sidecar gets the same mounts: it reads the
+/// same worker properties for its offsets clients, and lists and validates the plugins.
+fn volumes(
+    names: &ChildNames,
+    security: &ClientSecurity,
+    plugins: &PluginSetup,
+) -> (Vec<Volume>, Vec<VolumeMount>) {
     let mut volumes = vec![Volume {
         name: "config".into(),
         config_map: Some(ConfigMapVolumeSource {
@@ -455,6 +507,10 @@ fn volumes(names: &ChildNames, security: &ClientSecurity) -> (Vec<Volume>, Vec<V
             ..VolumeMount::default()
         });
     }
+    if let Some((volume, mount)) = &plugins.volume {
+        volumes.push(volume.clone());
+        mounts.push(mount.clone());
+    }
     (volumes, mounts)
 }
 
@@ -494,7 +550,11 @@ mod tests {
 
     #[test]
     fn worker_properties_put_operator_keys_last_and_escape() {
-        let text = worker_properties(&cluster(), &ClientSecurity::default());
+        let text = worker_properties(
+            &cluster(),
+            &ClientSecurity::default(),
+            &PluginSetup::default(),
+        );
         let props = crate::java::properties::parse_str(&text).unwrap();
         let get = |k: &str| props.get(k).map(String::as_str);
         assert_eq!(get("bootstrap.servers"), Some("k:9092"));
@@ -505,7 +565,13 @@ mod tests {
 
     #[test]
     fn children_carry_owner_labels_and_replicas() {
-        let children = build(&cluster(), &[], "img:1", &SecretKeys::new()).unwrap();
+        let children = build(
+            &cluster(),
+            &[],
+            &WorkerImages::same("img:1"),
+            &SecretKeys::new(),
+        )
+        .unwrap();
         let sts = children.stateful_set;
         let owner = &sts.metadata.owner_references.as_ref().unwrap()[0];
         assert!(is_owned_by(owner, &cluster()));
@@ -550,7 +616,13 @@ mod tests {
         ];
         let secrets = referenced_secrets("ns", &connectors);
         assert_eq!(secrets.into_iter().collect::<Vec<_>>(), ["db", "tls"]);
-        let children = build(&cluster(), &connectors, "img", &SecretKeys::new()).unwrap();
+        let children = build(
+            &cluster(),
+            &connectors,
+            &WorkerImages::same("img"),
+            &SecretKeys::new(),
+        )
+        .unwrap();
         let rules = children.role.rules.unwrap();
         let secret_rule = rules
             .iter()
@@ -605,7 +677,13 @@ mod tests {
             token_endpoint_uri: None,
             scope: None,
         });
-        let children = build(&connect, &[], "img", &SecretKeys::new()).unwrap();
+        let children = build(
+            &connect,
+            &[],
+            &WorkerImages::same("img"),
+            &SecretKeys::new(),
+        )
+        .unwrap();
         let properties = children.config_map.data.unwrap()[WORKER_PROPERTIES].clone();
         let pod = children.stateful_set.spec.unwrap().template.spec.unwrap();
 
@@ -695,5 +773,100 @@ mod tests {
             config.originals()["config.providers"],
             "env,tributarysecrets"
         );
+    }
+
+    /// `spec.plugins`: the JRE image unless the spec names one, the plugin volume
+    /// read-only at its path in both containers (after the config), and `plugin.path` and
+    /// the JVM options in the worker properties beside the user's `plugin.discovery`.
+    #[test]
+    fn a_cluster_with_plugins_gets_the_jre_image_the_volume_and_the_settings() {
+        use crate::api::{JvmOptions, PluginVolume, Plugins};
+        use k8s_openapi::api::core::v1::ImageVolumeSource;
+
+        let images = WorkerImages {
+            default: "tributary:1".into(),
+            plugins: "tributary:1-jre".into(),
+        };
+        let mut connect = cluster();
+        connect
+            .spec
+            .config
+            .insert("plugin.discovery".into(), "service_load".into());
+        connect.spec.plugins = Some(Plugins {
+            path: "/opt/tributary/plugins".into(),
+            volume: Some(PluginVolume {
+                image: Some(ImageVolumeSource {
+                    reference: Some("registry.example/debezium-plugins:3.6.1".into()),
+                    pull_policy: Some("IfNotPresent".into()),
+                }),
+                ..PluginVolume::default()
+            }),
+        });
+        connect.spec.jvm_options = Some(JvmOptions {
+            xmx: Some("768m".into()),
+            ..JvmOptions::default()
+        });
+        let children = build(&connect, &[], &images, &SecretKeys::new()).unwrap();
+        let properties = &children.config_map.data.as_ref().unwrap()[WORKER_PROPERTIES];
+        let props = crate::java::properties::parse_str(properties).unwrap();
+        assert_eq!(props["plugin.path"], "/opt/tributary/plugins");
+        assert_eq!(props["plugin.discovery"], "service_load");
+        assert_eq!(props["tributary.plugin.host.jvm.options"], "-Xmx768m");
+        let pod = children.stateful_set.spec.unwrap().template.spec.unwrap();
+        let volume = pod.volumes.unwrap().pop().unwrap();
+        assert_eq!(volume.name, "plugins");
+        assert_eq!(
+            volume.image.unwrap().reference.as_deref(),
+            Some("registry.example/debezium-plugins:3.6.1")
+        );
+        for container in &pod.containers {
+            assert_eq!(container.image.as_deref(), Some("tributary:1-jre"));
+            let mounts = container.volume_mounts.as_ref().unwrap();
+            let names: Vec<&str> = mounts.iter().map(|m| m.name.as_str()).collect();
+            assert_eq!(names, ["config", "plugins"], "{}", container.name);
+            let plugins = &mounts[1];
+            assert_eq!(plugins.mount_path, "/opt/tributary/plugins");
+            assert_eq!(plugins.read_only, Some(true));
+        }
+
+        // The spec's own image wins; without plugins, the JVM-free image.
+        connect.spec.image = Some("mine:2".into());
+        let children = build(&connect, &[], &images, &SecretKeys::new()).unwrap();
+        let pod = children.stateful_set.spec.unwrap().template.spec.unwrap();
+        assert_eq!(pod.containers[0].image.as_deref(), Some("mine:2"));
+        let children = build(&cluster(), &[], &images, &SecretKeys::new()).unwrap();
+        let pod = children.stateful_set.spec.unwrap().template.spec.unwrap();
+        assert_eq!(pod.containers[1].image.as_deref(), Some("tributary:1"));
+        assert!(!children.config_map.data.unwrap()[WORKER_PROPERTIES].contains("plugin"));
+    }
+
+    #[test]
+    fn a_plugin_spec_error_is_a_plugins_error() {
+        let mut connect = cluster();
+        connect
+            .spec
+            .config
+            .insert("plugin.path".into(), "/opt/connectors".into());
+        let error = build(&connect, &[], &WorkerImages::same("i"), &SecretKeys::new())
+            .err()
+            .unwrap();
+        assert!(matches!(error, Error::Plugins(_)), "{error}");
+    }
+
+    #[test]
+    fn the_jre_variant_is_the_tag_with_a_suffix() {
+        assert_eq!(
+            jre_variant("ghcr.io/tributary-dev/tributary:0.1.0").as_deref(),
+            Some("ghcr.io/tributary-dev/tributary:0.1.0-jre")
+        );
+        assert_eq!(
+            jre_variant("localhost:5000/tributary").as_deref(),
+            Some("localhost:5000/tributary:latest-jre")
+        );
+        assert_eq!(
+            jre_variant("tributary").as_deref(),
+            Some("tributary:latest-jre")
+        );
+        assert_eq!(jre_variant("tributary@sha256:abc"), None);
     }
 }

@@ -158,6 +158,7 @@ pub fn operator_config(ns: &str, identity: &str) -> OperatorConfig {
         lease_name: "tributary-operator".into(),
         identity: identity.into(),
         default_image: "tributary:test".into(),
+        plugin_image: "tributary:test-jre".into(),
         lease_timing: fast_lease_timing(),
     }
 }

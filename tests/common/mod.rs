@@ -3,6 +3,7 @@
 
 pub mod files;
 pub mod kube_lab;
+pub mod postgres;
 pub mod rest_scenario;
 pub mod standalone;
 pub mod workers;

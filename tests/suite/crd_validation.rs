@@ -279,6 +279,118 @@ fn the_api_server_validates_cluster_security() {
     }
 }
 
+/// `spec.plugins` and `spec.jvmOptions`: one volume source, a usable path (defaulted),
+/// Strimzi's JVM option names with values that stay one option each, and `spec.config`
+/// not naming the plugins or the JVM options these fields manage.
+#[test]
+fn the_api_server_validates_cluster_plugins() {
+    install_crds();
+    let ns = Namespace::new("crd-plugins");
+    let with =
+        |name: &str, fields: &str| cluster(name, &format!("  bootstrapServers: k:9092\n{fields}"));
+    let good = [
+        with(
+            "host-path",
+            "  plugins:\n    path: /opt/plugins\n    volume:\n      hostPath:\n        path: /srv/plugins\n        type: Directory\n  jvmOptions:\n    \"-Xmx\": 1g\n    \"-Xms\": 256M\n    \"-XX\":\n      UseSerialGC: \"true\"\n    javaSystemProperties:\n    - name: java.io.tmpdir\n      value: /tmp\n  config:\n    plugin.discovery: service_load\n",
+        ),
+        with(
+            "image",
+            "  plugins:\n    volume:\n      image:\n        reference: registry.example/plugins:1\n        pullPolicy: IfNotPresent\n",
+        ),
+        with(
+            "claim",
+            "  plugins:\n    volume:\n      persistentVolumeClaim:\n        claimName: plugins\n",
+        ),
+        with("in-image", "  image: mine:1-jre\n  plugins: {}\n"),
+        // Without spec.jvmOptions, the worker setting is the user's.
+        with(
+            "own-jvm-options",
+            "  config:\n    tributary.plugin.host.jvm.options: -Xmx1g\n",
+        ),
+    ];
+    for yaml in &good {
+        let out = create(&ns.0, yaml);
+        assert!(
+            out.status.success(),
+            "rejected a good object:\n{yaml}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let path = kubectl(&[
+        "get",
+        "kc",
+        "in-image",
+        "-n",
+        &ns.0,
+        "-o",
+        "jsonpath={.spec.plugins.path}",
+    ]);
+    assert_eq!(path, "/opt/tributary/plugins", "the default path");
+
+    let bad = [
+        (
+            with(
+                "two-sources",
+                "  plugins:\n    volume:\n      hostPath:\n        path: /p\n      persistentVolumeClaim:\n        claimName: c\n",
+            ),
+            "set exactly one volume source",
+        ),
+        (
+            with("no-source", "  plugins:\n    volume: {}\n"),
+            "set exactly one volume source",
+        ),
+        (
+            with("relative", "  plugins:\n    path: plugins\n"),
+            "spec.plugins.path",
+        ),
+        (
+            with("two-paths", "  plugins:\n    path: /a,/b\n"),
+            "spec.plugins.path",
+        ),
+        (
+            with(
+                "over-config",
+                "  plugins:\n    path: /etc/tributary/plugins\n",
+            ),
+            "path may not be /, nor /etc/tributary or /opt/tributary/secrets",
+        ),
+        (
+            with(
+                "path-in-config",
+                "  config:\n    plugin.path: /opt/connectors\n",
+            ),
+            "spec.config may not set plugin.path: name the plugins in spec.plugins",
+        ),
+        (
+            with(
+                "options-twice",
+                "  jvmOptions:\n    \"-Xmx\": 1g\n  config:\n    tributary.plugin.host.jvm.options: -Xmx2g\n",
+            ),
+            "spec.config may not set tributary.plugin.host.jvm.options: managed by spec.jvmOptions",
+        ),
+        (
+            with("heap", "  jvmOptions:\n    \"-Xmx\": 1 gigabyte\n"),
+            "spec.jvmOptions.-Xmx",
+        ),
+        (
+            with(
+                "spaced-property",
+                "  jvmOptions:\n    javaSystemProperties:\n    - name: a\n      value: b c\n",
+            ),
+            "spec.jvmOptions.javaSystemProperties[0].value",
+        ),
+    ];
+    for (yaml, message) in &bad {
+        let out = create(&ns.0, yaml);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "accepted a bad object:\n{yaml}");
+        assert!(
+            stderr.contains(message),
+            "the rejection does not say {message:?}: {stderr}"
+        );
+    }
+}
+
 /// Waits until `kubectl explain path` shows every text of `wanted`: the API server
 /// republishes its OpenAPI a little after a CRD changes, and until then `explain` may
 /// also fail outright ("couldn't find resource").
@@ -333,6 +445,10 @@ fn explain_printer_columns_short_names_and_scale() {
             "tokenEndpointUri",
             "needs `spec.tls`",
         ],
+    );
+    explains(
+        "kafkaconnect.spec.plugins",
+        &["path", "volume", "plugin.path", "persistentVolumeClaim"],
     );
     explains(
         "kafkaconnect.spec.tls.trustedCertificates",

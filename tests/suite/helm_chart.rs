@@ -305,14 +305,16 @@ fn rendered_chart_and_examples_validate_strictly() {
     for name in [
         "kafka-connect.yaml",
         "kafka-connect-secured.yaml",
+        "kafka-connect-plugins.yaml",
         "file-source.yaml",
         "file-sink.yaml",
+        "debezium-postgres.yaml",
     ] {
         examples.push_str(&std::fs::read_to_string(format!("{EXAMPLES}/{name}")).unwrap());
         examples.push_str("\n---\n");
     }
     let results = kubeconform(&examples, &location);
-    assert_eq!(results.len(), 4);
+    assert_eq!(results.len(), 6);
     // kubeconform validates in parallel: its order is not the input's.
     let mut valid: Vec<&str> = results
         .iter()
@@ -325,6 +327,8 @@ fn rendered_chart_and_examples_validate_strictly() {
         [
             "KafkaConnect",
             "KafkaConnect",
+            "KafkaConnect",
+            "KafkaConnector",
             "KafkaConnector",
             "KafkaConnector"
         ]
@@ -666,6 +670,9 @@ fn install_and_reconcile(mode: &Mode) {
         namespace.as_str()
     };
     assert_eq!(str_at(env["TRIBUTARY_WATCH_NAMESPACE"], "/value"), watched);
+    // Empty: the operator derives the worker image's -jre variant.
+    let plugin_image = str_at(env["TRIBUTARY_PLUGIN_WORKER_IMAGE"], "/value").to_string();
+    assert_eq!(plugin_image, "");
     assert_eq!(
         str_at(env["POD_NAMESPACE"], "/valueFrom/fieldRef/fieldPath"),
         "metadata.namespace"
@@ -683,6 +690,7 @@ fn install_and_reconcile(mode: &Mode) {
     for name in [
         "kafka-connect.yaml",
         "kafka-connect-secured.yaml",
+        "kafka-connect-plugins.yaml",
         "file-source.yaml",
         "file-sink.yaml",
     ] {
@@ -731,6 +739,7 @@ fn install_and_reconcile(mode: &Mode) {
                 "TRIBUTARY_WORKER_IMAGE",
                 "ghcr.io/tributary-dev/tributary:test",
             )
+            .env("TRIBUTARY_PLUGIN_WORKER_IMAGE", &plugin_image)
             .env("TRIBUTARY_OPERATOR_LISTEN", "127.0.0.1:0")
             .env("RUST_LOG", "info")
             .env_remove("KUBERNETES_SERVICE_HOST")
@@ -809,6 +818,55 @@ fn install_and_reconcile(mode: &Mode) {
         None,
     );
     assert_eq!(leader, format!("{fullname}-test"));
+
+    // The operator learns the workers' images from its environment: the JVM-free one for
+    // a cluster without Java plugins, its -jre variant for one with `spec.plugins`, whose
+    // plugin volume it mounts into both containers.
+    let images = |set: &str| {
+        wait_for(&format!("StatefulSet {set}"), &logs, || {
+            get(&["get", "statefulset", set, "-n", &namespace])
+                .status
+                .success()
+        });
+        ok(
+            "kubectl",
+            &[
+                "get",
+                "statefulset",
+                set,
+                "-n",
+                &namespace,
+                "-o",
+                "jsonpath={.spec.template.spec.containers[*].image}",
+            ],
+            None,
+        )
+    };
+    assert_eq!(
+        images("quickstart-worker"),
+        "ghcr.io/tributary-dev/tributary:test ghcr.io/tributary-dev/tributary:test"
+    );
+    assert_eq!(
+        images("cdc-worker"),
+        "ghcr.io/tributary-dev/tributary:test-jre ghcr.io/tributary-dev/tributary:test-jre"
+    );
+    let plugin_mounts = ok(
+        "kubectl",
+        &[
+            "get",
+            "statefulset",
+            "cdc-worker",
+            "-n",
+            &namespace,
+            "-o",
+            "jsonpath={.spec.template.spec.volumes[?(@.name==\"plugins\")].image.reference} {.spec.template.spec.containers[*].volumeMounts[?(@.name==\"plugins\")].mountPath}",
+        ],
+        None,
+    );
+    assert_eq!(
+        plugin_mounts,
+        "registry.example.com/connect-plugins/debezium-postgres:3.6.1.Final /opt/tributary/plugins /opt/tributary/plugins"
+    );
 
     // Columns and schema documentation from the CRDs.
     let table = ok(

@@ -23,6 +23,7 @@ mod offset_topic;
 mod operator_connect;
 mod operator_connectors;
 mod operator_lifecycle;
+mod operator_plugins;
 mod operator_rebalance;
 mod operator_secured;
 mod override_policy;
