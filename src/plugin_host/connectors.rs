@@ -199,6 +199,15 @@ fn failed_validation(reason: &str) -> ConnectorValidation {
     }
 }
 
+/// A request about one task: `{"op", "task"}` and the fields of `extra` (an object, or null).
+fn task_request(op: &str, task: &str, extra: Json) -> Json {
+    let mut request = json!({"op": op, "task": task});
+    if let (Json::Object(request), Json::Object(extra)) = (&mut request, extra) {
+        request.extend(extra);
+    }
+    request
+}
+
 /// Host-side names of task instances: unique within this process.
 static TASK_KEYS: AtomicU64 = AtomicU64::new(1);
 
@@ -283,10 +292,7 @@ impl JavaSourceTask {
     }
 
     async fn call(&self, op: &str, extra: Json, block: Vec<u8>) -> Result<Reply, HostError> {
-        let mut request = json!({"op": op, "task": self.key});
-        if let (Json::Object(request), Json::Object(extra)) = (&mut request, extra) {
-            request.extend(extra);
-        }
+        let request = task_request(op, &self.key, extra);
         self.host.call(request, block).await
     }
 }
@@ -402,10 +408,7 @@ impl JavaSinkTask {
 
     /// Makes the call, then passes on what the task asked of its context meanwhile.
     async fn call(&self, op: &str, extra: Json, block: Vec<u8>) -> ConnectorResult<Json> {
-        let mut request = json!({"op": op, "task": self.key});
-        if let (Json::Object(request), Json::Object(extra)) = (&mut request, extra) {
-            request.extend(extra);
-        }
+        let request = task_request(op, &self.key, extra);
         let reply = self.host.call(request, block).await?;
         if let Some(context) = &self.context {
             apply_requests(context.as_ref(), &reply.json["requests"]);

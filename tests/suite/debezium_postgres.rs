@@ -22,7 +22,6 @@ use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -30,6 +29,7 @@ use rdkafka::message::Message;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::Value;
 
+use common::postgres::{cdc_tag, psql, try_psql};
 use common::standalone::{WorkerProcess, free_port, http, unique, write_properties};
 
 const CONNECTOR_CLASS: &str = "io.debezium.connector.postgresql.PostgresConnector";
@@ -148,48 +148,6 @@ impl Side {
 
 // ---------------------------------------------------------------- PostgreSQL
 
-/// What `tests/lab/lab env` exports for PostgreSQL.
-const PG_VARS: [&str; 5] = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];
-
-/// Runs `sql` with `psql` as the lab's user (each statement in its own transaction unless
-/// the SQL says BEGIN); stdout, or the error. Never panics: [`Database`]'s drop uses it.
-fn try_psql(sql: &str) -> Result<String, String> {
-    use std::io::Write;
-    let mut command = Command::new("psql");
-    command.args(["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-f", "-"]);
-    for var in PG_VARS {
-        command.env(
-            var,
-            std::env::var(var).map_err(|_| format!("{var} is not set"))?,
-        );
-    }
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run psql (apt-get install postgresql-client): {e}"))?;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(sql.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let output = child.wait_with_output().map_err(|e| e.to_string())?;
-    if output.status.success() {
-        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).into_owned())
-    }
-}
-
-fn psql(sql: &str) -> String {
-    for var in PG_VARS {
-        common::lab_var(var); // fails with the lab hint when the lab is missing
-    }
-    try_psql(sql).unwrap_or_else(|e| panic!("psql failed: {e}\nSQL:\n{sql}"))
-}
-
 /// A run's objects in the lab's database: the schema (its tables owned by the lab's user,
 /// which is what lets Debezium create a filtered publication without being a superuser),
 /// and the publication and slot Debezium creates under the same name. Dropped on drop.
@@ -290,12 +248,6 @@ impl Drop for Database {
 }
 
 // ---------------------------------------------------------------- workers
-
-/// A run's tag: schema, publication, slot, topic prefix and connector name. Slot names
-/// allow only lower-case letters, digits and underscores.
-fn new_tag(what: &str) -> String {
-    unique(&format!("dbz_{what}")).replace('-', "_")
-}
 
 /// The worker and connector files of a run, the same for either runtime.
 struct Files {
@@ -793,7 +745,7 @@ struct Capture {
 /// is streamed, not snapshotted) every change; reads the topics, waits for the slot to
 /// confirm the last event, asks the REST questions and stops the worker cleanly.
 fn capture(side: Side) -> Capture {
-    let tag = new_tag(side.name());
+    let tag = cdc_tag(side.name());
     let database = Database::create(&tag);
     let files = Files::write(&tag);
     let topics = data_topics(&tag);
@@ -919,7 +871,7 @@ fn change_events_and_rest_answers_equal_apaches() {
 fn resume(first: Side, second: Side) {
     let (before, rest) = CHANGES.split_at(2);
     let (while_stopped, after) = rest.split_at(2);
-    let tag = new_tag(&format!("{}_then_{}", first.name(), second.name()));
+    let tag = cdc_tag(&format!("{}_then_{}", first.name(), second.name()));
     let database = Database::create(&tag);
     let files = Files::write(&tag);
     let topics = data_topics(&tag);
@@ -1099,7 +1051,7 @@ fn wait_for_ids(topic: &str, op: &str, wanted: &BTreeSet<i64>, timeout: Duration
 /// Kafka (at least once), and the slot confirms the last one.
 #[test]
 fn kill_9_of_tributary_during_the_snapshot_and_during_streaming_loses_nothing() {
-    let tag = new_tag("kill");
+    let tag = cdc_tag("kill");
     let database = Database::create(&tag);
     psql(&database.sql(&format!(
         "INSERT INTO {{s}}.notes SELECT i, repeat('x', 200) FROM generate_series(100, {}) i;",
