@@ -259,7 +259,10 @@ fn run() -> BenchResult<bool> {
     println!("load average at start: {}\n", load_average());
     println!(
         "rows: {}, changes: {} (UPDATEs, {} per transaction), runs per runner: {} (median shown; with 2 runs, their mean)",
-        options.rows, options.changes, options.batch, options.reps
+        options.rows,
+        options.changes,
+        options.batch.min(options.changes),
+        options.reps
     );
     println!(
         "Tributary's plugin host JVM options: {}; Apache's JVM options: `{}`",
@@ -1264,7 +1267,7 @@ fn print_tables(options: &Options, samples: &BTreeMap<Runner, Vec<Sample>>) {
             Phase::Streaming => {
                 println!(
                     "\n### Streaming: {rows} UPDATEs in transactions of {}, first to last streamed record in the topic\n",
-                    options.batch
+                    options.batch.min(rows)
                 );
                 println!(
                     "| runner | rows/s | CPU s | CPU s per M rows | peak RSS MiB | peak RSS by process, MiB | runs (s) | updates applied by PostgreSQL in (s) |"
