@@ -71,11 +71,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::AdminClient;
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
-type BenchResult<T> = Result<T, String>;
+#[path = "common.rs"]
+mod common;
+
+use common::{
+    BenchResult, clock_ticks, create_topic, delete_topic, free_port, load_average, machine_line,
+    median, rest_ready, write_properties,
+};
 
 const CONNECTOR_CLASS: &str = "io.debezium.connector.postgresql.PostgresConnector";
 const JSON: &str = "org.apache.kafka.connect.json.JsonConverter";
@@ -569,16 +575,7 @@ struct Topic<'a> {
 
 impl<'a> Topic<'a> {
     fn create(env: &'a Env, name: &str) -> BenchResult<Topic<'a>> {
-        let results = env
-            .runtime
-            .block_on(env.admin.create_topics(
-                &[NewTopic::new(name, 1, TopicReplication::Fixed(1))],
-                &AdminOptions::new(),
-            ))
-            .map_err(|e| e.to_string())?;
-        for result in results {
-            result.map_err(|(topic, code)| format!("create {topic}: {code}"))?;
-        }
+        env.runtime.block_on(create_topic(&env.admin, name))?;
         Ok(Topic {
             env,
             name: name.to_owned(),
@@ -597,18 +594,9 @@ impl<'a> Topic<'a> {
 
 impl Drop for Topic<'_> {
     fn drop(&mut self) {
-        match self.env.runtime.block_on(
-            self.env
-                .admin
-                .delete_topics(&[&self.name], &AdminOptions::new()),
-        ) {
-            Err(e) => eprintln!("  (could not delete {}: {e})", self.name),
-            Ok(results) => {
-                for (name, code) in results.into_iter().filter_map(Result::err) {
-                    eprintln!("  (could not delete {name}: {code})");
-                }
-            }
-        }
+        self.env
+            .runtime
+            .block_on(delete_topic(&self.env.admin, &self.name));
     }
 }
 
@@ -922,19 +910,19 @@ fn measure(
     started: Instant,
 ) -> BenchResult<Sample> {
     let rows = options.rows;
-    let mut rest_ready: Option<f64> = None;
+    let mut ready: Option<f64> = None;
     let snapshot = window(env, worker, run, 0, rows, || {
-        if rest_ready.is_none() && rest_ready_on(run.port) {
-            rest_ready = Some(started.elapsed().as_secs_f64());
+        if ready.is_none() && rest_ready(run.port) {
+            ready = Some(started.elapsed().as_secs_f64());
         }
         Ok(())
     })
     .map_err(|e| format!("start-up or snapshot: {e}"))?;
     let first_record_secs = started.elapsed().as_secs_f64() - snapshot.secs;
-    let rest_ready_secs = match rest_ready {
+    let rest_ready_secs = match ready {
         Some(secs) => secs,
         // Ready by now at the latest; ask once more.
-        None if rest_ready_on(run.port) => started.elapsed().as_secs_f64(),
+        None if rest_ready(run.port) => started.elapsed().as_secs_f64(),
         None => return Err("GET / never answered 200".into()),
     };
     if run.topic.high_watermark()? > rows {
@@ -1108,22 +1096,6 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     stream.read_to_string(&mut answer).ok()?;
     let (head, body) = answer.split_once("\r\n\r\n")?;
     (head.split(' ').nth(1) == Some("200")).then(|| body.to_owned())
-}
-
-/// Whether `GET /` on the port answers 200 (one status line: no HTTP client needed).
-fn rest_ready_on(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream
-        .write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && &head[9..12] == b"200"
 }
 
 // ---------------------------------------------------------------- report
@@ -1327,20 +1299,6 @@ fn print_tables(options: &Options, samples: &BTreeMap<Runner, Vec<Sample>>) {
     );
 }
 
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-    }
-}
-
 // ---------------------------------------------------------------- environment
 
 fn versions(env: &Env, options: &Options) -> String {
@@ -1383,55 +1341,4 @@ fn versions(env: &Env, options: &Options) -> String {
         options.tributary.display(),
         std::env::var("TRIBUTARY_LAB_KAFKA_VERSION").unwrap_or_else(|_| "?".into()),
     )
-}
-
-fn clock_ticks() -> BenchResult<f64> {
-    let out = Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .map_err(|e| format!("getconf: {e}"))?;
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .map_err(|e| format!("getconf CLK_TCK: {e}"))
-}
-
-fn load_average() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-fn machine_line() -> String {
-    let cpu = fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find_map(|l| l.strip_prefix("model name"))
-                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let memory = fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .find_map(|l| l.strip_prefix("MemTotal:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or_else(
-            || "?".into(),
-            |kib| format!("{:.0} GiB", kib as f64 / 1048576.0),
-        );
-    format!("machine: {cores} cores, {cpu}, {memory}")
-}
-
-fn write_properties(path: &Path, entries: &[(&str, String)]) -> BenchResult<()> {
-    let text: String = entries.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-    fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn free_port() -> BenchResult<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
