@@ -40,18 +40,23 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufWriter, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::AdminClient;
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
-type BenchResult<T> = Result<T, String>;
+#[path = "common.rs"]
+mod common;
+
+use common::{
+    BenchResult, clock_ticks, create_topic, delete_topic, free_port, load_average, machine_line,
+    median, rest_ready, write_properties,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Direction {
@@ -779,23 +784,6 @@ fn startup(env: &Env, reps: usize) -> BenchResult<()> {
     Ok(())
 }
 
-/// Whether `GET /` on the port answers 200. A hand-written HTTP/1.0 request: one status
-/// line is all we need, not worth an HTTP client dependency in the bench.
-fn rest_ready(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream
-        .write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && &head[9..12] == b"200"
-}
-
 fn print_scenario(
     env: &Env,
     scenario: Scenario,
@@ -938,17 +926,6 @@ impl Medians {
     }
 }
 
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-    }
-}
-
 /// User + system CPU seconds of a process, all threads (fields 14 and 15 of
 /// `/proc/PID/stat`, after the parenthesised command name).
 fn cpu_secs(env: &Env, pid: u32) -> BenchResult<f64> {
@@ -977,71 +954,11 @@ fn peak_rss_kib(pid: u32) -> BenchResult<u64> {
         .ok_or_else(|| "no VmHWM in /proc status".to_owned())
 }
 
-fn clock_ticks() -> BenchResult<f64> {
-    let out = Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .map_err(|e| format!("getconf: {e}"))?;
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .map_err(|e| format!("getconf CLK_TCK: {e}"))
-}
-
-/// The 1, 5 and 15-minute load averages.
-fn load_average() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-fn machine_line() -> String {
-    let cpu = fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find_map(|l| l.strip_prefix("model name"))
-                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("machine: {cores} cores, {cpu}")
-}
-
 fn admin(bootstrap: &str) -> BenchResult<AdminClient<DefaultClientContext>> {
     ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .create()
         .map_err(|e| e.to_string())
-}
-
-async fn create_topic(admin: &AdminClient<DefaultClientContext>, topic: &str) -> BenchResult<()> {
-    let results = admin
-        .create_topics(
-            &[NewTopic::new(topic, 1, TopicReplication::Fixed(1))],
-            &AdminOptions::new(),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-    for result in results {
-        result.map_err(|(topic, code)| format!("create {topic}: {code}"))?;
-    }
-    Ok(())
-}
-
-/// Deletes a benchmark topic so the broker's disk does not fill up over a run.
-/// The broker answers per topic: a request that succeeds can still carry a topic's
-/// error, which used to go unreported (two sink topics of one run on a busy machine
-/// stayed behind without a message).
-async fn delete_topic(admin: &AdminClient<DefaultClientContext>, topic: &str) {
-    match admin.delete_topics(&[topic], &AdminOptions::new()).await {
-        Err(e) => eprintln!("  (could not delete {topic}: {e})"),
-        Ok(results) => {
-            for (name, code) in results.into_iter().filter_map(Result::err) {
-                eprintln!("  (could not delete {name}: {code})");
-            }
-        }
-    }
 }
 
 fn watermark_reader(bootstrap: &str) -> BenchResult<BaseConsumer> {
@@ -1056,16 +973,6 @@ fn high_watermark(consumer: &BaseConsumer, topic: &str) -> BenchResult<u64> {
         .fetch_watermarks(topic, 0, Duration::from_secs(5))
         .map_err(|e| format!("watermark of {topic}: {e}"))?;
     Ok(high.max(0) as u64)
-}
-
-fn write_properties<K: std::fmt::Display>(path: &Path, entries: &[(K, String)]) -> BenchResult<()> {
-    let text: String = entries.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-    fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn free_port() -> BenchResult<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
 fn unique_suffix() -> String {
