@@ -52,7 +52,8 @@ rss() {
 }
 
 run() {
-  local runner=$1 rep=$2 topic=bench-plugin-host-$$-$runner-$rep port=$((18190 + rep))
+  local runner=$1 rep=$2
+  local topic=bench-plugin-host-$$-$runner-$rep port=$((18190 + rep))
   cat > "$work/worker.properties" <<P
 bootstrap.servers=$KAFKA_BOOTSTRAP_SERVERS
 key.converter=org.apache.kafka.connect.storage.StringConverter

@@ -40,6 +40,12 @@ fn default_class_path() -> Option<PathBuf> {
         .find(|dir| dir.join("tributary-plugin-host.jar").is_file())
 }
 
+/// The host's heap when nothing says otherwise. The JVM's own default (a quarter of the
+/// machine's memory) let the host alone grow as large as Apache's whole worker in the
+/// Debezium benchmark; plugins keep bounded queues, and a plugin that needs more fails
+/// with `OutOfMemoryError` in its trace and gets it from `tributary.plugin.host.jvm.options`.
+pub const DEFAULT_JVM_OPTIONS: &str = "-Xms64m -Xmx512m";
+
 /// Why the host cannot be set up for a worker that names `plugin.path`.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -92,8 +98,10 @@ pub fn settings(config: &WorkerConfig) -> Result<Option<HostSettings>, SetupErro
         .jvm_options
         .clone()
         .or_else(|| env("TRIBUTARY_PLUGIN_HOST_JVM_OPTIONS"))
-        .map(|o| o.split_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default();
+        .unwrap_or_else(|| DEFAULT_JVM_OPTIONS.to_owned())
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
     let mut worker = BTreeMap::from([("plugin.path".to_owned(), elements.join(","))]);
     if let Some(discovery) = &config.plugin_discovery {
         worker.insert("plugin.discovery".to_owned(), discovery.to_owned());
