@@ -218,16 +218,22 @@ fn a_java_connector_that_raises_an_error_is_failed_with_its_trace() {
     worker.terminate();
 }
 
-/// The JVM's pid: the `java` child of the worker.
+/// The JVM's pid: the worker's child process (read from /proc, which every Linux has).
 fn plugin_host_pid(worker: &WorkerProcess) -> u32 {
-    let output = Command::new("pgrep")
-        .args(["-P", &worker.child.id().to_string(), "java"])
-        .output()
-        .unwrap();
-    let pids = String::from_utf8(output.stdout).unwrap();
-    pids.lines()
-        .next()
-        .and_then(|p| p.trim().parse().ok())
+    let parent = worker.child.id();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            // Field 4 of /proc/<pid>/stat, after the parenthesised command name.
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let after_name = stat.rsplit_once(')')?.1;
+                    after_name.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(parent)
+        })
         .unwrap_or_else(|| {
             panic!(
                 "no plugin host under the worker; log:\n{}",
