@@ -587,6 +587,12 @@ impl Node {
 
     /// Stops everything: the lease could not be renewed in time.
     async fn fence(&mut self) {
+        // While this worker's lease has lapsed the operator releases its status fields
+        // (they read as a dead worker's). A part published before is no longer this
+        // worker's: forget them all, so the next publish applies them again and owns them;
+        // otherwise an unchanged RUNNING part is skipped, and a later stop cannot remove
+        // what it does not own (the operator then waits for ever to move the task).
+        self.published.clear();
         if self.running.is_empty() {
             return;
         }
