@@ -29,7 +29,7 @@ use rdkafka::message::Message;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::Value;
 
-use common::postgres::{cdc_tag, psql, try_psql};
+use common::postgres::{CdcObjects, cdc_tag, psql};
 use common::standalone::{WorkerProcess, free_port, http, unique, write_properties};
 
 const CONNECTOR_CLASS: &str = "io.debezium.connector.postgresql.PostgresConnector";
@@ -40,7 +40,6 @@ const SETTLE: Duration = Duration::from_secs(2);
 
 /// The rows there before the connector starts, read by its snapshot.
 const SETUP: &str = r#"
-CREATE SCHEMA {s};
 CREATE TABLE {s}.all_types (
     id integer PRIMARY KEY,
     small smallint,
@@ -148,24 +147,21 @@ impl Side {
 
 // ---------------------------------------------------------------- PostgreSQL
 
-/// A run's objects in the lab's database: the schema (its tables owned by the lab's user,
-/// which is what lets Debezium create a filtered publication without being a superuser),
-/// and the publication and slot Debezium creates under the same name. Dropped on drop.
+/// A run's objects in the lab's database (`CdcObjects`: schema, publication and slot
+/// named by the tag, dropped on drop), with the scenario's tables and the waits on its slot.
 struct Database {
-    tag: String,
+    objects: CdcObjects,
 }
 
 impl Database {
     fn create(tag: &str) -> Self {
-        let database = Database {
-            tag: tag.to_owned(),
-        };
-        psql(&database.sql(SETUP));
-        database
+        Database {
+            objects: CdcObjects::create(tag, SETUP),
+        }
     }
 
     fn sql(&self, template: &str) -> String {
-        template.replace("{s}", &self.tag)
+        self.objects.sql(template)
     }
 
     fn apply(&self, changes: &[Change]) {
@@ -174,16 +170,10 @@ impl Database {
         }
     }
 
-    /// The slot's `confirmed_flush_lsn` as a number (the unit of Debezium's `source.lsn`)
-    /// and whether a connection streams from it.
+    /// The slot's `confirmed_flush_lsn` (the unit of Debezium's `source.lsn`) and whether
+    /// a connection streams from it.
     fn slot(&self) -> Option<(u64, bool)> {
-        let row = psql(&format!(
-            "SELECT coalesce(confirmed_flush_lsn - '0/0'::pg_lsn, 0), active \
-             FROM pg_replication_slots WHERE slot_name = '{}'",
-            self.tag
-        ));
-        let (lsn, active) = row.split_once('|')?;
-        Some((lsn.parse().ok()?, active == "t"))
+        self.objects.slot()
     }
 
     /// Waits until the slot confirms `lsn`. The slot only moves when the worker calls the
@@ -200,7 +190,7 @@ impl Database {
                 Instant::now() < deadline,
                 "{}: slot {} confirms {slot:?}, not the last event's LSN {lsn}, {timeout:?} after it",
                 side.name(),
-                self.tag
+                self.objects.tag
             );
             std::thread::sleep(Duration::from_millis(200));
         }
@@ -214,36 +204,10 @@ impl Database {
             assert!(
                 Instant::now() < deadline,
                 "slot {} still active after the worker stopped",
-                self.tag
+                self.objects.tag
             );
             std::thread::sleep(Duration::from_millis(200));
         }
-    }
-}
-
-impl Drop for Database {
-    /// Never panics (it runs while a failed test unwinds): ends a walsender still holding
-    /// the slot, then drops the slot, the publication and the schema.
-    fn drop(&mut self) {
-        let tag = &self.tag;
-        for _ in 0..25 {
-            let _ = try_psql(&format!(
-                "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots \
-                 WHERE slot_name = '{tag}' AND active_pid IS NOT NULL;"
-            ));
-            let dropped = try_psql(&format!(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \
-                 WHERE slot_name = '{tag}';
-                 SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{tag}';"
-            ));
-            if dropped.is_ok_and(|out| out.ends_with('0')) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        let _ = try_psql(&format!(
-            "DROP PUBLICATION IF EXISTS {tag}; DROP SCHEMA IF EXISTS {tag} CASCADE;"
-        ));
     }
 }
 
